@@ -1,0 +1,117 @@
+"""Command-line commands of the geodata layer: `gazetteer build|fetch|info` and `geocode`.
+
+`register(subparsers)` adds them to the `incidentmap` command; geodata itself has no entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    g = sub.add_parser("gazetteer", help="build or inspect the offline gazetteer index")
+    gsub = g.add_subparsers(dest="gazetteer_command", required=True)
+    b = gsub.add_parser("build", help="import the sources and write the index")
+    b.add_argument("--from", dest="sources", action="append", metavar="PATH_OR_URL",
+                   help="a source archive, folder or URL (repeatable); default: every file in "
+                        "geodata/downloads/")
+    b.add_argument("--out", help="index file to write (default: $INCIDENTMAP_HOME/gazetteer.sqlite)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_build)
+    f = gsub.add_parser("fetch", help="download the public source archives into geodata/downloads/")
+    f.add_argument("--dest", help="download folder")
+    f.set_defaults(func=cmd_fetch)
+    i = gsub.add_parser("info", help="what the built index holds")
+    i.add_argument("--gazetteer", help="index file")
+    i.set_defaults(func=cmd_info)
+
+    c = sub.add_parser("geocode", help="find and resolve the places named in a text")
+    c.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    c.add_argument("--json", action="store_true", help="JSON array (the default output is a table)")
+    c.add_argument("--gazetteer", help="index file")
+    c.add_argument("--online", action="store_true",
+                   help="also ask an online geocoder (Nominatim) for names the gazetteer lacks")
+    c.add_argument("--online-domain", help="online geocoder host (default nominatim.openstreetmap.org)")
+    c.add_argument("--online-scheme", default="https", choices=("http", "https"))
+    c.set_defaults(func=cmd_geocode)
+
+
+def cmd_build(args) -> int:
+    from geodata.build import build
+
+    report = build(sources=args.sources, out=args.out, show_progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from pathlib import Path
+
+    from geodata.build import PUBLIC_SOURCES, fetch
+    from geodata.sources import SourceError
+
+    failed = 0
+    for name, url in PUBLIC_SOURCES.items():
+        try:
+            path = fetch(url, Path(args.dest) if args.dest else None)
+            print(f"fetched {name} -> {path}")
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+def cmd_info(args) -> int:
+    from geodata.gazetteer import Gazetteer
+
+    g = Gazetteer.load(args.gazetteer)
+    print(json.dumps({"path": str(g.path), "counts": g.counts(), "names": len(g.names), **g.meta},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_geocode(args) -> int:
+    from geodata.geoparser import Geoparser
+    from geodata.textio import decode_bytes, looks_like_html, html_to_text, read_text_file
+
+    if args.file == "-":
+        text, _ = decode_bytes(sys.stdin.buffer.read(), "<stdin>")
+        if looks_like_html(text):
+            text = html_to_text(text)
+    else:
+        text, _ = read_text_file(args.file)
+    gp = Geoparser(path=args.gazetteer)
+    rows = [r.to_dict() for r in gp.parse(text)]
+    if args.online:
+        from geodata.geocoder import OnlineFallback
+
+        fb = _online(args)
+        for row in rows:
+            if row["lat"] is None:
+                loc = fb.geocode(row["text"])
+                if loc is not None:
+                    row.update(lat=loc.latitude, lon=loc.longitude, feature="online", precision=None,
+                               reason=f"online geocoder: {loc.address}")
+        assert isinstance(fb, OnlineFallback)
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for r in rows:
+            where = f"{r['lat']:.4f},{r['lon']:.4f}" if r["lat"] is not None else "-"
+            print(f"{r['start']:>6}-{r['end']:<6} {r['text']}\t{r['name_en'] or '?'}\t{r['feature'] or ''}\t"
+                  f"{r['admin1'] or ''}\t{where}\tp{r['precision']}\tc{r['confidence']}")
+    return 0
+
+
+def _online(args):
+    from geopy.geocoders import Nominatim
+
+    from geodata.geocoder import USER_AGENT, OnlineFallback
+
+    kw = {"user_agent": USER_AGENT, "timeout": 10, "scheme": args.online_scheme}
+    if args.online_domain:
+        kw["domain"] = args.online_domain
+    return OnlineFallback(Nominatim(**kw))

@@ -1,0 +1,150 @@
+"""The built gazetteer index: places, their match keys and admin polygons in one SQLite file.
+
+`Gazetteer.save()` writes to a temporary file and renames it into place, so a failed build never
+leaves a half-written index; `Gazetteer.load()` reads it back in well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geodata.normalize import name_keys
+from geodata.place import Place
+from geodata.paths import default_gazetteer_path
+
+SCHEMA_VERSION = 1
+
+
+class GazetteerMissing(FileNotFoundError):
+    """No built index where one was expected."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path}: no gazetteer index here; build one with `incidentmap gazetteer build`")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class NameEntry:
+    """One spelling of one place, with its match keys."""
+
+    place_id: str
+    name: str
+    exact: str
+    loose: str
+    common: bool  # also an ordinary word: needs textual evidence before it counts as a place
+
+
+@dataclass
+class Gazetteer:
+    places: dict[str, Place]
+    names: list[NameEntry]
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def __post_init__(self):
+        self._by_exact: dict[str, list[NameEntry]] = defaultdict(list)
+        self._by_loose: dict[str, list[NameEntry]] = defaultdict(list)
+        for n in self.names:
+            self._by_exact[n.exact].append(n)
+            if n.loose:
+                self._by_loose[n.loose].append(n)
+
+    # ---- lookups -------------------------------------------------------------------------
+    def get(self, place_id: str) -> Place | None:
+        return self.places.get(place_id)
+
+    def entries_for_key(self, key: str, loose: bool = False) -> list[NameEntry]:
+        return (self._by_loose if loose else self._by_exact).get(key, [])
+
+    def lookup(self, name: str) -> list[Place]:
+        """Places whose name folds to the same exact key; loose key when none do."""
+        exact, loose = name_keys(name)
+        hits = self.entries_for_key(exact) or self.entries_for_key(loose, loose=True)
+        seen, out = set(), []
+        for e in hits:
+            if e.place_id not in seen:
+                seen.add(e.place_id)
+                out.append(self.places[e.place_id])
+        return out
+
+    def of_kind(self, kind: str) -> list[Place]:
+        return [p for p in self.places.values() if p.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        c: dict[str, int] = defaultdict(int)
+        for p in self.places.values():
+            c[p.kind] += 1
+        return dict(c)
+
+    def shapes(self, kinds: tuple[str, ...] = ("governorate", "district")) -> dict[str, dict]:
+        """GeoJSON geometries of admin units (read on demand: the geocoder does not need them)."""
+        if self.path is None or not Path(self.path).exists():
+            return {}
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT id, geometry FROM shapes").fetchall()
+        finally:
+            con.close()
+        return {pid: json.loads(g) for pid, g in rows
+                if pid in self.places and self.places[pid].kind in kinds}
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, path: Path | str, shapes: dict[str, dict] | None = None) -> Path:
+        """Write atomically: a temporary file in the same folder, then a rename."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".gazetteer-", suffix=".sqlite", dir=path.parent)
+        os.close(fd)
+        try:
+            con = sqlite3.connect(tmp)
+            con.executescript("""
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+                CREATE TABLE places (id TEXT PRIMARY KEY, kind TEXT, data TEXT);
+                CREATE TABLE names (place_id TEXT, name TEXT, exact TEXT, loose TEXT, common INTEGER);
+                CREATE TABLE shapes (id TEXT PRIMARY KEY, geometry TEXT);
+            """)
+            meta = dict(self.meta, schema_version=SCHEMA_VERSION)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+            con.executemany("INSERT INTO places VALUES (?, ?, ?)",
+                            [(p.id, p.kind, json.dumps(p.to_dict(), ensure_ascii=False))
+                             for p in self.places.values()])
+            con.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)",
+                            [(n.place_id, n.name, n.exact, n.loose, int(n.common)) for n in self.names])
+            con.executemany("INSERT INTO shapes VALUES (?, ?)",
+                            [(k, json.dumps(v)) for k, v in (shapes or {}).items()])
+            con.commit()
+            con.close()
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.path = path
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Gazetteer":
+        path = Path(path) if path else default_gazetteer_path()
+        if not path.exists():
+            raise GazetteerMissing(path)
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            try:
+                meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"{path}: not a gazetteer index ({exc}); rebuild it") from exc
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                raise ValueError(f"{path}: index schema {meta.get('schema_version')} but this version "
+                                 f"reads {SCHEMA_VERSION}; rebuild with `incidentmap gazetteer build`")
+            places = {pid: Place.from_dict(json.loads(d)) for pid, d in con.execute("SELECT id, data FROM places")}
+            names = [NameEntry(pid, n, e, lo, bool(c))
+                     for pid, n, e, lo, c in con.execute("SELECT place_id, name, exact, loose, common FROM names")]
+        finally:
+            con.close()
+        return cls(places=places, names=names, meta=meta, path=path)

@@ -1,0 +1,223 @@
+"""Choose one gazetteer entry for each mention, or an honest coarser answer.
+
+Each candidate place of a mention is scored on:
+* what the trigger word says it is (قرية/village → a locality, ريف/countryside → a governorate…);
+* the administrative context written in the same sentence ("بريف اللاذقية", "جنوبي إدلب",
+  "بجبل الزاوية", "in Idlib countryside"): a candidate inside it gains, one outside it loses;
+* spatial coherence with the unambiguous places named in the same text (geopy distances);
+* importance (population), and a small penalty for loose-key matches and places abroad.
+
+Wrong-context guard: when the sentence names a containing unit and no candidate lies in it (the
+seed's عين عيسى "في جبل التركمان بريف اللاذقية" only has namesakes in Raqqa), the answer is that
+containing unit at a coarser precision, with the reason in its evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from geopy.distance import great_circle as geo_distance
+
+from geodata.gazetteer import Gazetteer
+from geodata.place import Place
+from geodata.recognize import Mention
+from geodata.sentences import sentence_spans
+
+LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
+                  "neighbourhood", "facility"}
+REGIONAL_TRIGGERS = {"countryside", "direction", "governorate"}
+CONTAINERS = ("governorate", "area", "district")
+SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
+
+
+def km(a: Place, b: Place) -> float:
+    return geo_distance((a.lat, a.lon), (b.lat, b.lon)).km
+
+
+@dataclass
+class Resolution:
+    """The answer for one mention."""
+
+    text: str
+    start: int
+    end: int
+    place: Place | None
+    precision: int | None
+    confidence: float
+    alternatives: list[tuple[Place, float]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    reason: str = ""
+    trigger_kind: str = ""
+
+    def to_dict(self) -> dict:
+        p = self.place
+        return {
+            "text": self.text, "start": self.start, "end": self.end,
+            "lat": p.lat if p else None, "lon": p.lon if p else None,
+            "name_ar": p.name_ar if p else None, "name_en": p.name_en if p else None,
+            "feature": p.kind if p else None,
+            "admin1": p.admin1.name_en if p and p.admin1 else None,
+            "admin1_ar": p.admin1.name_ar if p and p.admin1 else None,
+            "admin1_pcode": p.admin1.pcode if p and p.admin1 else None,
+            "admin2": p.admin2.name_en if p and p.admin2 else None,
+            "admin2_ar": p.admin2.name_ar if p and p.admin2 else None,
+            "country": p.country if p else None,
+            "radius_km": p.radius_km if p else None,
+            "precision": self.precision, "confidence": round(self.confidence, 3),
+            "id": p.id if p else None,
+            "alternatives": [{"id": a.id, "name_en": a.name_en, "name_ar": a.name_ar,
+                              "admin1": a.admin1.name_en if a.admin1 else None,
+                              "lat": a.lat, "lon": a.lon, "score": round(s, 2)}
+                             for a, s in self.alternatives],
+            "evidence": self.evidence,
+            "reason": self.reason or None,
+        }
+
+
+def precision_of(place: Place, trigger_kind: str) -> int:
+    if place.kind in ("governorate", "country"):
+        return 3
+    if place.kind in ("area", "district", "subdistrict"):
+        return 2
+    return 2 if trigger_kind == "vicinity" else 1
+
+
+class Resolver:
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+
+    def _places(self, m: Mention) -> list[Place]:
+        return [self.gazetteer.places[p] for p in m.place_ids]
+
+    # ---- context -------------------------------------------------------------------------
+    def _context_units(self, mentions: list[Mention], text: str) -> list[list[Place]]:
+        """For each mention, the containing units (governorates, areas, districts) its sentence names."""
+        spans = sentence_spans(text)
+        sent_of = []
+        for m in mentions:
+            idx = next((i for i, (s, e) in enumerate(spans) if s <= m.start < e), -1)
+            sent_of.append(idx)
+        units_by_sentence: dict[int, list[tuple[Mention, Place]]] = {}
+        for m, si in zip(mentions, sent_of):
+            places = self._places(m)
+            containers = [p for p in places if p.kind in CONTAINERS and p.country == "SY"]
+            if not containers:
+                continue
+            if m.trigger_kind in LOCAL_TRIGGERS and any(p.kind in ("locality", "city") for p in places):
+                continue  # "مدينة إدلب" names the city, not the governorate
+            kinds = {p.kind for p in containers}
+            pick = "area" if "area" in kinds else "governorate" if "governorate" in kinds else "district"
+            for p in containers:
+                if p.kind == pick:
+                    units_by_sentence.setdefault(si, []).append((m, p))
+        out = []
+        for m, si in zip(mentions, sent_of):
+            out.append([p for (cm, p) in units_by_sentence.get(si, []) if cm is not m])
+        return out
+
+    @staticmethod
+    def _fits(place: Place, unit: Place) -> bool:
+        if place.id == unit.id:
+            return True
+        if unit.kind == "governorate":
+            return place.admin1 is not None and place.admin1.id == unit.id
+        if unit.kind == "district":
+            return place.admin2 is not None and place.admin2.id == unit.id
+        return km(place, unit) <= unit.radius_km + 10
+
+    # ---- scoring -------------------------------------------------------------------------
+    @staticmethod
+    def _kind_score(p: Place, trigger_kind: str, n_kinds: int) -> float:
+        k = p.kind
+        if trigger_kind in LOCAL_TRIGGERS:
+            return {"locality": 2.0, "city": 2.0, "subdistrict": 0.8, "district": 0.2, "area": 0.5}.get(k, -1.0)
+        if trigger_kind in REGIONAL_TRIGGERS:
+            return {"governorate": 3.0, "district": 1.0, "area": 1.0, "country": 1.0}.get(k, -1.0)
+        if trigger_kind in ("district", "subdistrict"):
+            return {"district": 3.0, "subdistrict": 2.5}.get(k, 0.0)
+        if trigger_kind == "area":
+            return 3.0 if k == "area" else 0.0
+        return {"governorate": 1.5 if n_kinds > 1 else 1.0, "area": 2.0, "country": 1.0, "locality": 1.0,
+                "city": 1.0, "district": 0.5, "subdistrict": 0.3}.get(k, 0.0)
+
+    def resolve(self, text: str, mentions: list[Mention]) -> list[Resolution]:
+        contexts = self._context_units(mentions, text)
+        anchors = []
+        for m in mentions:
+            places = [p for p in self._places(m) if p.kind in ("locality", "city", "subdistrict", "area")
+                      and p.country == "SY"]
+            if len({p.id for p in places}) == 1 or (places and all(km(places[0], q) < SAME_PLACE_KM for q in places)):
+                anchors.append((m, places[0]))
+        out = []
+        for m, ctx in zip(mentions, contexts):
+            out.append(self._resolve_one(m, ctx, anchors))
+        return out
+
+    def _resolve_one(self, m: Mention, ctx: list[Place], anchors) -> Resolution:
+        places = self._places(m)
+        n_kinds = len({p.kind for p in places})
+        scored = []
+        for p in places:
+            s = self._kind_score(p, m.trigger_kind, n_kinds)
+            notes = []
+            if p.kind not in ("district", "subdistrict"):  # their population is a sum, not a size
+                s += 0.4 * math.log10(p.population + 1)
+            if m.tier == "loose":
+                s -= 0.5
+            if p.country != "SY" and p.population < 1_000_000 and p.kind != "country":
+                s -= 1.0
+            local = p.kind in ("locality", "city", "subdistrict") and p.country == "SY"
+            if ctx and local:
+                if any(self._fits(p, u) for u in ctx):
+                    s += 4.0
+                    notes.append("inside " + " / ".join(sorted({u.name_en for u in ctx if self._fits(p, u)})))
+                else:
+                    s -= 4.0
+            if p.kind == "governorate" and anchors:
+                inside = sum(1 for am, a in anchors if am is not m and a.admin1 and a.admin1.id == p.id)
+                if inside * 2 >= len(anchors):
+                    s += 1.5
+                    notes.append(f"{inside} of the other places named lie in it")
+            near = [km(p, a) for am, a in anchors if am is not m and a.id != p.id]
+            if near and (local or p.kind == "area"):
+                near.sort()
+                d = near[len(near) // 2]
+                s += 2.0 if d < 25 else 1.0 if d < 75 else 0.0 if d < 250 else -1.0
+                notes.append(f"median {d:.0f} km from the other places named")
+            scored.append((s, p, notes))
+        scored.sort(key=lambda t: -t[0])
+        best_s, best, notes = scored[0]
+        evidence = list(m.evidence)
+        if m.tier == "loose":
+            evidence.append("matched on a spelling variant (loose key)")
+
+        # Wrong-context guard.
+        if ctx and best.kind in ("locality", "city", "subdistrict") and best.country == "SY" \
+                and not any(self._fits(best, u) for u in ctx):
+            unit = sorted(ctx, key=lambda u: (u.kind != "area", u.kind != "district"))[0]
+            elsewhere = ", ".join(f"{p.name_en} ({p.admin1.name_en if p.admin1 else p.country}, "
+                                  f"{km(p, unit):.0f} km away)" for _, p, _ in scored[:3])
+            evidence.append(f"no «{m.text}» in {' / '.join(u.name_en for u in ctx)} in the gazetteer; "
+                            f"namesakes elsewhere: {elsewhere}")
+            evidence.append(f"answered with the containing {unit.kind} the text names: {unit.name_en}")
+            return Resolution(m.text, m.start, m.end, unit, 3 if unit.kind == "governorate" else 2, 0.5,
+                              [(p, s) for s, p, _ in scored[:3]], evidence,
+                              reason="not in the gazetteer where the text places it", trigger_kind=m.trigger_kind)
+
+        # Confidence: softmax over candidates, counting records of the same place together.
+        weights = [math.exp((s - best_s) / 1.5) for s, _, _ in scored]
+        same = sum(w for w, (_, p, _) in zip(weights, scored) if p.id == best.id or
+                   (p.kind not in ("governorate", "country") and best.kind not in ("governorate", "country")
+                    and km(p, best) < SAME_PLACE_KM))
+        conf = same / sum(weights)
+        if m.tier == "loose":
+            conf *= 0.85
+        if not m.trigger and not ctx and len(m.text) < 5:
+            conf *= 0.9
+        evidence += notes
+        if len(scored) > 1:
+            evidence.append(f"chosen over {len(scored) - 1} other candidate(s)")
+        alternatives = [(p, s) for s, p, _ in scored[1:4]]
+        return Resolution(m.text, m.start, m.end, best, precision_of(best, m.trigger_kind), conf,
+                          alternatives, evidence, trigger_kind=m.trigger_kind)

@@ -1,0 +1,28 @@
+"""Sentence spans for Arabic and English text.
+
+A sentence ends at . ! ? ؟ or a line break; Arabic commas (،) and semicolons (؛) do not end one,
+nor does a full stop inside a number (3.5) or after a single capital (initials, "U.S.").
+"""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(r"(?<!\b[A-Z])(?<!\d)[.!?؟]+(?!\d)[\"'”»)\]]*|\n\s*\n|\n")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank sentence, trimmed of surrounding white space."""
+    spans, pos = [], 0
+    for m in _END.finditer(text):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        seg = text[s:e]
+        stripped = seg.strip()
+        if stripped:
+            s2 = s + (len(seg) - len(seg.lstrip()))
+            out.append((s2, s2 + len(stripped)))
+    return out

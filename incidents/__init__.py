@@ -1,0 +1,1 @@
+"""incidents: turns articles into incidents and keeps them (the `incidentmap` CLI lives here)."""
