@@ -82,6 +82,7 @@ class Recognizer:
         self.gazetteer = gazetteer
         self.vocab: set[str] = set()  # every folded word of an Arabic gazetteer name
         self.loose_vocab: set[str] = set()
+        self._arabic_words: dict[str, tuple[int, str, str]] = {}  # word -> (proclitic length, keys)
         exact: dict[str, list[NameEntry]] = {}
         loose: dict[str, list[NameEntry]] = {}
         for n in gazetteer.names:
@@ -114,6 +115,11 @@ class Recognizer:
         out: list[Word] = []
         pending_article_start = None
         for start, end, w in split_words(text):
+            if w in self._arabic_words:
+                skip, key, loose = self._arabic_words[w]
+                out.append(Word(start + skip, end, w[skip:], key, loose, True, w[:skip]))
+                pending_article_start = None
+                continue
             if is_arabic(w):
                 readings = arabic_clitic_readings(w)
                 skip, chosen = readings[0]
@@ -124,6 +130,8 @@ class Recognizer:
                         if k in self.vocab or loose_arabic_word(r) in self.loose_vocab:
                             skip, chosen, key = sk, r, k
                             break
+                if len(self._arabic_words) < 500_000:
+                    self._arabic_words[w] = (skip, key, loose_arabic_word(chosen))
                 out.append(Word(start + skip, end, w[skip:], key, loose_arabic_word(chosen), True, w[:skip]))
                 pending_article_start = None
                 continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from geopy.distance import great_circle as geo_distance
+from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
 
 from geodata.gazetteer import Gazetteer
 from geodata.place import Place
@@ -32,7 +32,11 @@ SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records
 
 
 def km(a: Place, b: Place) -> float:
-    return geo_distance((a.lat, a.lon), (b.lat, b.lon)).km
+    """Great-circle distance in km. Inlined haversine: geopy's distance objects cost ~50 µs each,
+    and scoring compares every candidate with every anchor (tests check it against geopy)."""
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass
@@ -148,10 +152,18 @@ class Resolver:
             places = [p for p in self._places(m) if p.kind in ("locality", "city", "subdistrict", "area")
                       and p.country == "SY"]
             if len({p.id for p in places}) == 1 or (places and all(km(places[0], q) < SAME_PLACE_KM for q in places)):
-                anchors.append((m, places[0]))
-        out = []
+                if all(a.id != places[0].id for _, a in anchors):  # one anchor per place
+                    anchors.append((m, places[0]))
+        out, memo = [], {}
         for m, ctx in zip(mentions, contexts):
-            out.append(self._resolve_one(m, ctx, anchors))
+            # A name repeated in the same circumstances gets the same answer: compute it once.
+            key = (tuple(m.place_ids), m.tier, m.trigger_kind, tuple(u.id for u in ctx), tuple(m.evidence),
+                   any(am is m for am, _ in anchors))
+            if key not in memo:
+                memo[key] = self._resolve_one(m, ctx, anchors)
+            r = memo[key]
+            out.append(Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, r.alternatives,
+                                  list(r.evidence), r.reason, r.trigger_kind))
         return out
 
     def _resolve_one(self, m: Mention, ctx: list[Place], anchors) -> Resolution:

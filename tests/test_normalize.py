@@ -35,3 +35,14 @@ def test_proclitic_readings_shortest_first():
     assert readings[1] == "الموزرة"
     assert "موزرة" in readings
     assert ("الموزرة" in [r for _, r in arabic_clitic_readings("للموزرة")])
+
+
+def test_resolver_distance_agrees_with_geopy():
+    from geopy.distance import great_circle
+
+    from geodata.place import Place
+    from geodata.resolve import km
+
+    a = Place("a", "A", "", 35.7, 36.5, "locality")
+    b = Place("b", "B", "", 39.9, 32.85, "city")
+    assert abs(km(a, b) - great_circle((a.lat, a.lon), (b.lat, b.lon)).km) < 0.01
