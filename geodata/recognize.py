@@ -14,6 +14,7 @@ neighbour in a list of places ("قرى بليون والموزرة…").
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -26,6 +27,7 @@ from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
+_GLUE = re.compile(r"[\s\-‐–ـ'’ʿ]*")  # what may stand between the words of one name
 IMPORTANT_POPULATION = 50_000  # places this large are named often enough not to need a trigger
 
 
@@ -144,8 +146,14 @@ class Recognizer:
             out.append(Word(s, end, text[s:end], f, loose_latin_word(w), False))
         return out
 
+    @staticmethod
+    def _capitalised_after_article(w: Word) -> bool:
+        """"al Halubah", "al-Bab": the article may be lower case, the name after it may not."""
+        m = re.match(r"(?i)(al|el|an|ar|as|ad|at|az|ash|ad|ed|es|en|er)[\s\-‐–]+(\S)", w.text)
+        return bool(m and m.group(2).isupper())
+
     # ---- matching --------------------------------------------------------------------------
-    def _matches(self, words: list[Word], tier: str):
+    def _matches(self, words: list[Word], tier: str, text: str):
         attr = "exact" if tier == "exact" else "loose"
         automaton = self.auto_exact if tier == "exact" else self.auto_loose
         if not len(automaton):
@@ -158,12 +166,15 @@ class Recognizer:
             pos += len(k)
             ends[pos] = i
         joined = "".join(pieces)
+        # A name never spans punctuation: "Sruj. No" is not "Sarjun".
+        joined_ok = [_GLUE.fullmatch(text[words[k].end:words[k + 1].start]) is not None
+                     for k in range(len(words) - 1)]
         found = []
         for end_idx, (key, entries) in automaton.iter(joined):
             s = end_idx - len(key) + 1
             if s in starts and end_idx + 1 in ends:
                 i, j = starts[s], ends[end_idx + 1]
-                if j - i < MAX_WORDS and i <= j:
+                if j - i < MAX_WORDS and i <= j and all(joined_ok[k] for k in range(i, j)):
                     found.append((i, j, entries))
         return found
 
@@ -172,8 +183,8 @@ class Recognizer:
         words = self.words(text)
         if not words:
             return []
-        candidates = [(i, j, e, "exact") for i, j, e in self._matches(words, "exact")]
-        candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose")]
+        candidates = [(i, j, e, "exact") for i, j, e in self._matches(words, "exact", text)]
+        candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose", text)]
         # Longest span first (in characters), exact before loose, then leftmost.
         candidates.sort(key=lambda c: (-(words[c[1]].end - words[c[0]].start), c[3] != "exact", c[0]))
         taken = [False] * len(words)
@@ -182,9 +193,9 @@ class Recognizer:
             if any(taken[i:j + 1]):
                 continue
             first = words[i]
-            if not first.arabic and not first.text[:1].isupper():
+            if not first.arabic and not first.text[:1].isupper() and not self._capitalised_after_article(first):
                 continue
-            if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) <= MIN_LOOSE_KEY:
+            if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
             for k in range(i, j + 1):
                 taken[k] = True

@@ -127,7 +127,10 @@ class Resolver:
         if unit.kind == "governorate":
             return place.admin1 is not None and place.admin1.id == unit.id
         if unit.kind == "district":
-            return place.admin2 is not None and place.admin2.id == unit.id
+            # District names are mostly also town and governorate names ("Idlib", "Harim"), so a
+            # district in the text vouches for its whole governorate, not only its own borders.
+            return (place.admin2 is not None and place.admin2.id == unit.id) or \
+                (place.admin1 is not None and unit.admin1 is not None and place.admin1.id == unit.admin1.id)
         return km(place, unit) <= unit.radius_km + 10
 
     # ---- scoring -------------------------------------------------------------------------

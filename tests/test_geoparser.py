@@ -105,3 +105,25 @@ def test_bad_input(geoparser):
         geoparser.parse(b"\xd8\xa5")
     mixed = "<p>Shelling on <b>Saraqib</b></p> وقصف على سراقب"
     assert [r.place.name_en for r in geoparser.parse(mixed)] == ["Saraqib", "Saraqib"]
+
+
+def test_names_do_not_span_punctuation(geoparser):
+    # "Sruj. No" would otherwise join into the skeleton of a village called Sarjun
+    assert not [r for r in geoparser.parse("Regime forces clashed in the village of Sruj. No casualties.")
+                if "No" in r.text]
+
+
+def test_lower_case_article_before_a_capitalised_name(geoparser):
+    res = by_text(geoparser.parse("Rebels captured al Khalidiyah near Saraqib."))
+    assert "al Khalidiyah" in res
+
+
+def test_apostrophe_names_are_not_ordinary_words(geoparser):
+    res = by_text(geoparser.parse("Unknown gunmen attacked a patrol in Da'el town in Dar'a countryside."))
+    assert res["Da'el"].place.admin1.name_en == "Daraa"
+
+
+def test_district_context_vouches_for_its_governorate(geoparser, real_gazetteer):
+    """A village in another district of the governorate the text names is not 'out of context'."""
+    r = by_text(geoparser.parse("اشتباكات في قرية كنصفرة بريف منطقة إدلب"))["كنصفرة"]
+    assert r.place.name_en == "Kansafrah" and r.precision == 1
