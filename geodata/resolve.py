@@ -117,7 +117,8 @@ class Resolver:
                     units_by_sentence.setdefault(si, []).append((m, p))
         out = []
         for m, si in zip(mentions, sent_of):
-            out.append([p for (cm, p) in units_by_sentence.get(si, []) if cm is not m])
+            # Units named by another mention of the same name are no context for it.
+            out.append([p for (cm, p) in units_by_sentence.get(si, []) if cm.place_ids != m.place_ids])
         return out
 
     @staticmethod

@@ -1,0 +1,253 @@
+"""Read articles: plain text as pasted from a news site, Markdown/text with front matter, a
+sidecar `.meta.json`, folders of such files, and CSV or JSON Lines files of many articles.
+
+For plain text the reader finds the title (first line), a repeated title, the date line
+("21 سبتمبر 2020", "21 أيلول 2020", "Wed 05 Apr 2017", "2020-09-21") and a photo caption, and
+records where the body starts; the text itself is never altered, so offsets stay true.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from geodata.normalize import is_arabic
+from geodata.textio import UnreadableInput, decode_bytes, html_to_text, looks_like_html
+from incidents.dates import parse_date
+
+MAX_FILE_BYTES = 60_000_000
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+
+
+@dataclass
+class Article:
+    text: str
+    title: str = ""
+    date: date | None = None
+    source: str = ""
+    url: str = ""
+    language: str = ""
+    path: str = ""  # file (and row) it came from
+    body_start: int = 0  # where the body begins in `text` (after title, date line, caption)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """Content hash: the same text always gets the same id."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def key(self) -> str:
+        """Identity across edits: the URL, else the file (and row) it came from, else the id."""
+        return self.url or self.path or self.id
+
+    def meta(self) -> dict:
+        return {"id": self.id, "title": self.title, "date": self.date.isoformat() if self.date else None,
+                "source": self.source, "url": self.url, "language": self.language, "path": self.path}
+
+
+class ArticleError(ValueError):
+    """One article or file that cannot be read; the message names it and says why."""
+
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_CAPTION_END = re.compile(r"\([^()\n]{2,40}\)\s*$")
+
+
+def _front_matter(text: str) -> tuple[dict, int]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, 0
+    meta = {}
+    for line in m.group(1).splitlines():
+        if ":" in line and not line.lstrip().startswith("#"):
+            k, v = line.split(":", 1)
+            meta[k.strip().lower()] = v.strip().strip("\"'")
+    return meta, m.end()
+
+
+def _lines(text: str, start: int) -> Iterator[tuple[int, int, str]]:
+    pos = start
+    for line in text[start:].splitlines(keepends=True):
+        yield pos, pos + len(line), line.strip()
+        pos += len(line)
+
+
+def analyse_plain(text: str, start: int = 0) -> tuple[str, date | None, int, list[str]]:
+    """(title, date, body_start, warnings) of a pasted news article."""
+    title, when, body_start, warnings = "", None, start, []
+    seen = 0
+    for s, e, line in _lines(text, start):
+        if not line:
+            body_start = e
+            continue
+        seen += 1
+        if seen > 6:
+            break
+        if not title:
+            title, body_start = line, e
+            continue
+        if line == title:
+            body_start = e
+            continue
+        if when is None and len(line) <= 40:
+            d = parse_date(line)
+            if d is not None:
+                when, body_start = d, e
+                continue
+        if when is not None and _CAPTION_END.search(line) and len(line) < 300:
+            body_start = e  # a photo caption ending with its agency: "...(الأناضول)"
+            continue
+        if len(re.findall(r"\w+", line)) < 3:
+            body_start = e  # page furniture such as "+ الخط -"
+            continue
+        break
+    if when is None:
+        warnings.append("no date line found; the publication date is unknown")
+    return title, when, body_start, warnings
+
+
+def article_from_text(text: str, path: str = "", meta: dict | None = None) -> Article:
+    """Build an Article from text plus optional metadata (front matter wins over a sidecar)."""
+    if looks_like_html(text):
+        text = html_to_text(text)
+    front, offset = _front_matter(text)
+    meta = {**(meta or {}), **front}
+    title, when, body_start, warnings = analyse_plain(text, offset)
+    if meta.get("title"):
+        title = meta["title"]
+        if not front:  # sidecar metadata: still skip the title/date lines of the pasted text
+            pass
+    if meta.get("date"):
+        d = parse_date(str(meta["date"]))
+        if d is None:
+            warnings.append(f"date {meta['date']!r} cannot be read; the date line of the text is used")
+        else:
+            when = d
+            warnings = [w for w in warnings if not w.startswith("no date line")]
+    lang = meta.get("language") or meta.get("lang") or ("ar" if is_arabic(text[:2000]) else "en")
+    return Article(text=text, title=title, date=when, source=meta.get("source") or "",
+                   url=meta.get("url") or "", language=lang, path=path, body_start=body_start,
+                   warnings=warnings)
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if size > MAX_FILE_BYTES:
+        raise ArticleError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit; split it")
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.strip():
+        raise ArticleError(f"{path}: empty file")
+    return data
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return decode_bytes(data, path)[0]
+    except UnreadableInput as exc:
+        raise ArticleError(str(exc)) from exc
+
+
+def read_text_article(path: str) -> Article:
+    text = _decode(_read_bytes(path), path)
+    sidecar = os.path.splitext(path)[0] + ".meta.json"
+    meta = {}
+    if os.path.exists(sidecar):
+        try:
+            with open(sidecar, encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise ArticleError(f"{sidecar}: sidecar metadata is not valid JSON ({exc})") from exc
+    art = article_from_text(text, path=path, meta=meta)
+    if not art.text.strip():
+        raise ArticleError(f"{path}: no text")
+    return art
+
+
+TEXT_COLUMNS = ("content", "article_content", "text", "body", "notes")
+TITLE_COLUMNS = ("title", "article_title", "headline")
+
+
+def _row_article(row: dict, where: str) -> Article:
+    low = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
+    text = next((low[c] for c in TEXT_COLUMNS if low.get(c, "").strip()), "")
+    if not text.strip():
+        raise ArticleError(f"{where}: no text (expected a column {', '.join(TEXT_COLUMNS)})")
+    title = next((low[c] for c in TITLE_COLUMNS if low.get(c)), "")
+    meta = {"title": title, "source": low.get("source", ""), "url": low.get("url", "") or low.get("link", ""),
+            "language": low.get("language", "") or low.get("lang", "")}
+    art = article_from_text(text, path=where, meta={k: v for k, v in meta.items() if v})
+    art.body_start = 0  # table rows hold the body only
+    art.title = title or art.title
+    raw_date = low.get("date") or low.get("published") or low.get("event_date") or ""
+    if raw_date:
+        d = parse_date(raw_date)
+        if d is None:
+            art.warnings.append(f"date {raw_date!r} cannot be read")
+        art.date = d or art.date
+    return art
+
+
+def read_table(path: str) -> Iterator[Article | ArticleError]:
+    """Articles of a CSV or JSON Lines file; a bad row yields an ArticleError and the rest go on."""
+    text = _decode(_read_bytes(path), path)
+    if path.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(text))
+        cols = {(c or "").strip().lower() for c in reader.fieldnames or []}
+        if not cols & set(TEXT_COLUMNS):
+            raise ArticleError(f"{path}: CSV has no text column (one of {', '.join(TEXT_COLUMNS)}); "
+                               f"columns are {', '.join(sorted(cols)) or 'none'}")
+        for i, row in enumerate(reader, 2):
+            try:
+                yield _row_article(row, f"{path}:{i}")
+            except ArticleError as exc:
+                yield exc
+        return
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            yield ArticleError(f"{path}:{i}: not a JSON object ({exc})")
+            continue
+        try:
+            yield _row_article({k: str(v) if v is not None else "" for k, v in row.items()}, f"{path}:{i}")
+        except ArticleError as exc:
+            yield exc
+
+
+def iter_articles(paths: list[str]) -> Iterator[Article | ArticleError]:
+    """Every article under the given files and folders, with errors in place of unreadable ones."""
+    for p in paths:
+        if os.path.isdir(p):
+            files = []
+            for root, _dirs, names in os.walk(p):
+                files += [os.path.join(root, n) for n in sorted(names)
+                          if n.lower().endswith(TEXT_SUFFIXES + TABLE_SUFFIXES) and not n.startswith(".")]
+            yield from iter_articles(sorted(files))
+            continue
+        if not os.path.exists(p):
+            yield ArticleError(f"{p}: no such file or folder")
+            continue
+        try:
+            if p.lower().endswith(TABLE_SUFFIXES):
+                yield from read_table(p)
+            else:
+                yield read_text_article(p)
+        except ArticleError as exc:
+            yield exc
