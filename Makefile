@@ -12,7 +12,8 @@ PORT ?= 8501
 .PHONY: run test setup gazetteer downloads bench clean
 
 run: setup $(GAZETTEER)
-	@for f in articles/*.txt; do echo "== $$f"; $(BIN)/incidentmap geocode "$$f"; done
+	$(BIN)/incidentmap ingest articles/
+	$(BIN)/incidentmap serve --port $(PORT)
 
 test: setup $(GAZETTEER)
 	$(BIN)/python -m pytest -q

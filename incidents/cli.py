@@ -156,7 +156,8 @@ def cmd_serve(args) -> int:
     if args.db:
         env["INCIDENTMAP_DB"] = str(Path(args.db).resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
+           "--server.maxUploadSize", "5", "--server.fileWatcherType", "none"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     return subprocess.call(cmd, env=env)

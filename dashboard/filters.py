@@ -1,0 +1,93 @@
+"""Filter state: a dataclass, its round trip through the URL's query parameters, and applying it
+to the incidents DataFrame. Pure (no Streamlit calls), so it is unit-tested without a browser.
+
+URL parameters: `from`, `to` (YYYY-MM-DD), `gov` and `dist` (repeatable English names), `type`
+(event types), `actor`, `q` (text in passages), `prec` (max precision 1-3), `choro` (1 for the
+choropleth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+
+@dataclass
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    governorates: list[str] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    event_types: list[str] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+    text: str = ""
+    max_precision: int = 3
+    choropleth: bool = False
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        p: dict[str, str | list[str]] = {}
+        if self.date_from:
+            p["from"] = self.date_from.isoformat()
+        if self.date_to:
+            p["to"] = self.date_to.isoformat()
+        if self.governorates:
+            p["gov"] = list(self.governorates)
+        if self.districts:
+            p["dist"] = list(self.districts)
+        if self.event_types:
+            p["type"] = list(self.event_types)
+        if self.actors:
+            p["actor"] = list(self.actors)
+        if self.text:
+            p["q"] = self.text
+        if self.max_precision != 3:
+            p["prec"] = str(self.max_precision)
+        if self.choropleth:
+            p["choro"] = "1"
+        return p
+
+    @classmethod
+    def from_params(cls, get_all) -> "Filters":
+        """`get_all(name) -> list[str]` is st.query_params.get_all (or a dict's lookup in tests)."""
+
+        def one(name: str) -> str:
+            v = get_all(name)
+            return v[0] if v else ""
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(one(name)) if one(name) else None
+            except ValueError:
+                return None  # a hand-edited URL with a bad date: ignore that filter, keep the rest
+
+        prec = one("prec")
+        return cls(date_from=day("from"), date_to=day("to"), governorates=list(get_all("gov")),
+                   districts=list(get_all("dist")), event_types=list(get_all("type")),
+                   actors=list(get_all("actor")), text=one("q")[:200],
+                   max_precision=int(prec) if prec in ("1", "2", "3") else 3, choropleth=one("choro") == "1")
+
+
+def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The incidents that pass every filter."""
+    m = pd.Series(True, index=df.index)
+    if f.date_from:
+        m &= df["date"] >= pd.Timestamp(f.date_from)
+    if f.date_to:
+        m &= df["date"] <= pd.Timestamp(f.date_to)
+    if f.governorates:
+        m &= df["admin1"].isin(f.governorates)
+    if f.districts:
+        m &= df["admin2"].isin(f.districts)
+    if f.event_types:
+        m &= df["event_type"].isin(f.event_types)
+    if f.actors:
+        wanted = set(f.actors)
+        m &= df["actor_names"].map(lambda names: bool(wanted & set(names)))
+    if f.text:
+        m &= df["passage"].fillna("").str.contains(f.text, case=False, regex=False) | \
+            df["place_text"].fillna("").str.contains(f.text, case=False, regex=False)
+    if f.max_precision < 3:
+        m &= df["precision"].fillna(3) <= f.max_precision
+    return df[m]

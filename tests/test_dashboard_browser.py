@@ -1,0 +1,156 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, against the app served
+on 127.0.0.1 with the bundled report and a hostile article ingested. No network is used: every
+map asset is served by the app itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEED
+
+pytestmark = [pytest.mark.shared, pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+HOSTILE = ("<script>window.__pwned='title'</script>\n\n21 سبتمبر 2020\n"
+           "قصفت قوات النظام صباح اليوم بلدة سراقب <img src=x onerror=\"window.__pwned='passage'\"> "
+           "من دون أنباء عن وقوع إصابات.\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, real_gazetteer_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
+    home = tmp_path_factory.mktemp("home")
+    shutil.copy(real_gazetteer_path, home / "gazetteer.sqlite")
+    arts = tmp_path_factory.mktemp("arts")
+    shutil.copy(SEED, arts / SEED.name)
+    shutil.copy(SEED.with_suffix(".meta.json"), arts / SEED.with_suffix(".meta.json").name)
+    (arts / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    env = dict(os.environ, INCIDENTMAP_HOME=str(home))
+    subprocess.run([sys.executable, "-m", "incidents.cli", "ingest", str(arts), "--quiet"], env=env, check=True,
+                   capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+    frame = page.locator("iframe[title='streamlit_folium.st_folium']").element_handle().content_frame()
+    frame.wait_for_selector("path.leaflet-interactive, .marker-cluster", timeout=60_000)
+    return page, frame
+
+
+def _open_filtered(browser, url, shown: int):
+    """Open a filtered URL, wait until the count says `shown`, return the page and the map frame."""
+    page, _ = _open(browser, url)
+    page.wait_for_function(f"document.querySelector('#incident-count').innerText.startsWith('{shown} of')",
+                           timeout=30_000)
+    frame = page.locator("iframe[title='streamlit_folium.st_folium']").element_handle().content_frame()
+    frame.wait_for_selector("path.leaflet-interactive", timeout=30_000)
+    return page, frame
+
+
+def _count(page) -> tuple[int, int]:
+    text = page.locator("#incident-count").inner_text()
+    shown, total = [int(x.replace(",", "")) for x in text.replace("incidents", "").split(" of ")]
+    return shown, total
+
+
+def _markers(frame) -> int:
+    # unclustered markers are SVG paths; clusters show their size
+    n = 0
+    for c in frame.locator(".marker-cluster span").all_inner_texts():
+        n += int(c)
+    return n + frame.locator("path.leaflet-interactive").count()
+
+
+def test_page_loads_with_the_bundled_incidents(server, browser):
+    page, frame = _open(browser, server)
+    shown, total = _count(page)
+    assert shown == total == 13  # 12 from the bundled report, 1 from the hostile article
+    assert _markers(frame) >= 13
+    assert frame.locator("#incident-legend").count() == 1
+    page.close()
+
+
+def test_url_reproduces_a_filtered_view_and_filter_reduces_markers(server, browser):
+    page, frame = _open_filtered(browser, server + "?gov=Latakia", 1)
+    assert _count(page) == (1, 13)
+    assert frame.locator("path.leaflet-interactive").count() == 1
+    page.close()
+
+
+def test_sidebar_filter_updates_the_url(server, browser):
+    page, _ = _open(browser, server)
+    box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Governorate").locator("input")
+    box.click()
+    box.fill("Latakia")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('1 of')", timeout=30_000)
+    page.wait_for_function("location.search.includes('gov=Latakia')", timeout=30_000)
+    page.close()
+
+
+def test_clicking_a_marker_shows_its_passage(server, browser):
+    page, frame = _open_filtered(browser, server + "?gov=Latakia", 1)
+    frame.locator("path.leaflet-interactive").first.click(force=True)
+    page.wait_for_selector(".incident-passage", timeout=30_000)
+    assert "عين عيسى" in page.locator(".incident-passage mark").first.inner_text()
+    assert page.locator(".incident-passage").first.get_attribute("dir") == "rtl"
+    page.close()
+
+
+def test_hostile_article_never_runs_script(server, browser):
+    page, frame = _open_filtered(browser, server + "?q=onerror", 1)
+    frame.locator("path.leaflet-interactive").first.hover(force=True)  # tooltip
+    frame.locator("path.leaflet-interactive").first.click(force=True)  # detail panel
+    page.wait_for_selector(".incident-passage", timeout=30_000)
+    assert "onerror" in page.locator(".incident-passage").first.inner_text()  # shown as text
+    assert page.get_by_text("<script>window.__pwned='title'</script>").count() >= 1  # the title, as text
+    time.sleep(1)
+    for f in page.frames:
+        assert f.evaluate("window.__pwned === undefined"), f.url
+    page.close()

@@ -1,0 +1,79 @@
+"""Map, filter and passage building without a browser."""
+
+import html
+from datetime import date
+
+import pandas as pd
+
+from dashboard.detail import passage_html
+from dashboard.filters import Filters, apply
+from dashboard.mapview import build_map, clicked_rows, marker_rows
+
+
+def frame():
+    rows = [
+        dict(rowid=1, date=pd.Timestamp("2020-09-21"), event_type="Battles", sub_event_type="Armed clash",
+             name_en="Saraqib", name_ar="سراقب", place_text="سراقب", lat=35.86, lon=36.8, precision=1,
+             radius_km=0.0, admin1="Idlib", admin2="Idlib", passage="اشتباكات في سراقب", actor_names=["HTS"]),
+        dict(rowid=2, date=pd.Timestamp("2020-09-20"), event_type="Explosions/Remote violence",
+             sub_event_type="Shelling/artillery/missile attack", name_en="Jabal al-Turkman", name_ar="جبل التركمان",
+             place_text="عين عيسى", lat=35.82, lon=36.02, precision=2, radius_km=12.0, admin1="Latakia",
+             admin2=None, passage="<img src=x onerror=alert(1)> قصف", actor_names=["Syrian regime forces"]),
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_filters_round_trip_through_url_params():
+    f = Filters(date_from=date(2020, 9, 20), governorates=["Idlib", "Latakia"], event_types=["Battles"],
+                actors=["HTS"], text="سراقب", max_precision=2, choropleth=True)
+    params = f.to_params()
+    back = Filters.from_params(lambda k: params.get(k, []) if isinstance(params.get(k), list)
+                               else ([params[k]] if k in params else []))
+    assert back == f
+    bad = Filters.from_params(lambda k: {"from": ["not-a-date"], "prec": ["9"]}.get(k, []))
+    assert bad.date_from is None and bad.max_precision == 3
+
+
+def test_apply_filters():
+    df = frame()
+    assert list(apply(df, Filters(governorates=["Latakia"]))["rowid"]) == [2]
+    assert list(apply(df, Filters(max_precision=1))["rowid"]) == [1]
+    assert list(apply(df, Filters(date_to=date(2020, 9, 20)))["rowid"]) == [2]
+    assert list(apply(df, Filters(actors=["HTS"]))["rowid"]) == [1]
+    assert list(apply(df, Filters(text="عين عيسى"))["rowid"]) == [2]
+    assert len(apply(df, Filters())) == 2
+
+
+def test_markers_carry_no_passages_and_escape_labels():
+    rows = marker_rows(frame())
+    assert [r[5] for r in rows] == [1, 2] and rows[1][6] == 12000  # precision and radius in metres
+    flat = repr(rows)
+    assert "onerror" not in flat and "قصف" not in flat  # passages stay on the server
+    evil = frame().assign(name_en=["<script>x</script>", "ok"])
+    assert "<script>" not in repr(marker_rows(evil)) and html.escape("<script>") in repr(marker_rows(evil))
+
+
+def test_map_uses_only_local_assets():
+    shapes = {"governorate": {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"id": "g", "name_en": "Idlib", "name_ar": "إدلب", "admin1": "Idlib"},
+        "geometry": {"type": "Polygon", "coordinates": [[[36, 35], [37, 35], [37, 36], [36, 36], [36, 35]]]}}]},
+        "district": None}
+    for choro in (False, True):
+        out = build_map(frame(), shapes, choropleth=choro).get_root().render()
+        assert "/app/static/vendor/leaflet.js" in out and "leaflet.markercluster.js" in out
+        for cdn in ("cdn.jsdelivr", "cdnjs.cloudflare", "code.jquery", "bootstrapcdn"):
+            assert cdn not in out
+
+
+def test_clicked_rows_by_tooltip_or_coordinates():
+    df = frame()
+    assert list(clicked_rows(df, None, "Saraqib · 2020-09-21 · Armed clash #1")["rowid"]) == [1]
+    assert list(clicked_rows(df, {"lat": 35.82, "lng": 36.02}, None)["rowid"]) == [2]
+    assert clicked_rows(df, None, None).empty
+
+
+def test_passage_highlight_is_escaped_and_rtl():
+    p = "قصف <b>عنيف</b> على سراقب"
+    out = passage_html(p, 100, 100 + p.index("سراقب"), 100 + len(p))
+    assert 'dir="rtl"' in out and "<mark>سراقب</mark>" in out and "<b>" not in out and "&lt;b&gt;" in out
+    assert 'dir="ltr"' in passage_html("Shelling on Saraqib", 0, 12, 19)
