@@ -6,6 +6,7 @@ Run with `incidentmap serve` (or `make run`).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -15,10 +16,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import assets
-from dashboard.data import admin_shapes, db_path, incident_detail, load_incidents, store_version
+from dashboard.data import (admin_shapes, db_path, incident_detail, load_incidents, marker_payload_for,
+                            store_version)
 from dashboard.detail import passage_html, safe
 from dashboard.filters import Filters, apply
-from dashboard.mapview import build_map, clicked_rows
+from dashboard.mapview import base_map, clicked_rows, incident_layers
 from dashboard.timeline import selected_range, timeline_chart
 
 MAX_UPLOAD_BYTES = 5_000_000
@@ -116,8 +118,11 @@ map_col, detail_col = st.columns([3, 2])
 with map_col:
     gaz = gazetteer_path()
     shapes = admin_shapes(str(gaz), gaz.stat().st_mtime if gaz.exists() else 0)
-    fmap = build_map(df, shapes, choropleth=filters.choropleth)
+    fmap = base_map(shapes, df_all)
     out = st_folium(fmap, key="map", height=560, use_container_width=True,
+                    feature_group_to_add=incident_layers(
+                        df, shapes, choropleth=filters.choropleth,
+                        payload=marker_payload_for(str(DB), store_version(DB), json.dumps(params, sort_keys=True))),
                     returned_objects=["last_object_clicked", "last_object_clicked_tooltip"])
 
 with detail_col:
@@ -162,10 +167,13 @@ if len(df):
         st.rerun()
 
 # ---- table and downloads --------------------------------------------------------------------------
-with st.expander(f"Table ({len(df):,} incidents)", expanded=False):
+# Opt-in: sending thousands of rows with their passages on every rerun would slow each filter change.
+if st.toggle(f"Table and downloads ({len(df):,} incidents)", key="show_table"):
     cols = ["date", "event_type", "sub_event_type", "name_en", "name_ar", "admin1", "admin2", "precision",
             "confidence", "actor1", "actor2", "fatalities", "passage", "article_title"]
     st.dataframe(df[cols].head(5000), use_container_width=True, hide_index=True)
+    if len(df) > 5000:
+        st.caption("The table shows the first 5,000; the downloads hold all of them.")
     from incidents.acled import csv_text, to_geojson
 
     ids = set(df["rowid"])
@@ -175,8 +183,6 @@ with st.expander(f"Table ({len(df):,} incidents)", expanded=False):
         store = Store(DB, readonly=True)
         rows = [r for r in store.incidents() if r["rowid"] in ids]
         store.close()
-        import json
-
         st.download_button("CSV", csv_text(rows), "incidents.csv", "text/csv")
         st.download_button("GeoJSON", json.dumps(to_geojson(rows), ensure_ascii=False), "incidents.geojson",
                            "application/geo+json")
@@ -228,5 +234,6 @@ with st.expander("Add an article"):
             if summary.articles:
                 st.success(f"{summary.incidents} incident(s) added from {summary.articles} article(s).")
                 load_incidents.clear()
+                marker_payload_for.clear()
         elif payload is None and upload is None:
             st.warning("Paste some text or choose a file first.")

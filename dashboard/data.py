@@ -31,9 +31,11 @@ def store_version(path: Path) -> float:
     return max(path.stat().st_mtime if path.exists() else 0, wal.stat().st_mtime if wal.exists() else 0)
 
 
-@st.cache_data(show_spinner="Loading incidents…", max_entries=4)
+# cache_resource, not cache_data: cache_data would pickle a copy of 23k rows (passages included)
+# on every rerun. Callers treat the frame as read-only.
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=4)
 def load_incidents(path: str, version: float) -> pd.DataFrame:
-    """All incidents (without evidence/location JSON) as a DataFrame."""
+    """All incidents (without evidence/location JSON) as a DataFrame. Read-only: do not modify."""
     if not Path(path).exists():
         return pd.DataFrame(columns=list(LIGHT_COLUMNS))
     store = Store(path, readonly=True)
@@ -62,7 +64,7 @@ def incident_detail(path: str, rowid: int) -> dict | None:
         store.close()
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def admin_shapes(gazetteer_path: str, version: float) -> dict:
     """Governorate and district outlines {kind: GeoJSON FeatureCollection}, simplified for the map."""
     from shapely.geometry import mapping, shape
@@ -83,3 +85,15 @@ def admin_shapes(gazetteer_path: str, version: float) -> dict:
                                          "admin1": p.admin1.name_en if p.admin1 else p.name_en}})
         out[kind] = {"type": "FeatureCollection", "features": feats} if feats else None
     return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def marker_payload_for(path: str, version: float, filters_key: str) -> dict:
+    """The map's marker payload for one filter state (reruns on click or toggle reuse it)."""
+    from dashboard.filters import Filters, apply
+    from dashboard.mapview import marker_payload
+
+    params = json.loads(filters_key)
+    f = Filters.from_params(lambda k: params[k] if isinstance(params.get(k), list) else
+                            ([params[k]] if k in params else []))
+    return marker_payload(apply(load_incidents(path, version), f))

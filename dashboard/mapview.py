@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import pandas as pd
@@ -35,19 +36,34 @@ OTHER_COLOUR = "#7f7f7f"
 DEFAULT_RADIUS_KM = {2: 5.0, 3: 30.0}
 SYRIA_CENTER = (35.0, 38.5)
 
-MARKER_CALLBACK = """
-function (row) {
-    var ll = new L.LatLng(row[0], row[1]);
-    var m;
-    if (row[5] <= 1) {
-        m = L.circleMarker(ll, {radius: 7, color: '#222', weight: 1, fillColor: row[3], fillOpacity: 0.9});
-    } else {
-        m = L.circle(ll, {radius: row[6], color: row[3], weight: 2, dashArray: '6 4', fill: true,
-                          fillOpacity: 0.04});
-    }
-    m.bindTooltip(row[4]);
-    return m;
-}
+# The callback is an IIFE so the lookup tables (place names, event types, colours) are parsed once;
+# each data row is [lat, lon, id, type index, name index, precision, radius in m, days since 1970,
+# incidents at this location].
+CALLBACK_TEMPLATE = """
+(function () {
+    var names = %(names)s, types = %(types)s, colours = %(colours)s;
+    function day(d) { return d < 0 ? 'date unknown' : new Date(d * 864e5).toISOString().slice(0, 10); }
+    return function (row) {
+        var ll = new L.LatLng(row[0], row[1]);
+        var m;
+        if (row[5] <= 1) {
+            m = L.circleMarker(ll, {radius: 7, color: '#222', weight: 1, fillColor: colours[row[3]],
+                                    fillOpacity: 0.9});
+        } else {
+            m = L.circle(ll, {radius: row[6], color: colours[row[3]], weight: 2, dashArray: '6 4',
+                              fill: true, fillOpacity: 0.04});
+        }
+        // Tooltips are bound on first hover: 23k tooltips up front would slow the first paint.
+        m.on('mouseover', function () {
+            if (!m.getTooltip()) {
+                var many = row[8] > 1 ? ' · ' + row[8] + ' incidents, latest ' : ' · ';
+                m.bindTooltip(names[row[4]] + many + day(row[7]) + ' · ' + types[row[3]] + ' #' + row[2]);
+                m.openTooltip();
+            }
+        });
+        return m;
+    };
+})()
 """
 
 LEGEND = """
@@ -77,24 +93,36 @@ def colour(event_type: str | None) -> str:
     return EVENT_COLOURS.get(event_type or "", OTHER_COLOUR)
 
 
-def label(row) -> str:
-    name = row.name_en or row.place_text or "?"
-    if row.name_ar and row.name_ar != name:
-        name = f"{name} ({row.name_ar})"
-    day = row.date.date().isoformat() if pd.notna(row.date) else "date unknown"
-    return html.escape(f"{name} · {day} · {row.sub_event_type or row.event_type or ''} #{row.rowid}")
+def marker_payload(df: pd.DataFrame) -> dict:
+    """Compact rows for the browser plus lookup tables (names, types, colours). Names and types
+    are HTML-escaped (article text is untrusted); passages are not sent at all."""
+    d = df.dropna(subset=["lat", "lon"]).sort_values("date", ascending=False, na_position="last")
+    d = d.assign(precision=d["precision"].fillna(3).astype(int))
+    # One marker per incident location (as the map promises): the newest incident there speaks for
+    # it, and the count says how many more the detail panel will list. 23k ACLED rows -> 2.8k markers.
+    groups = d.groupby(["lat", "lon", "precision"], sort=False)
+    count = groups.size()
+    d = groups.first().assign(n=count).reset_index()
+    en = d["name_en"].fillna(d["place_text"]).fillna("?").astype(str)
+    ar = d["name_ar"].fillna("").astype(str)
+    full = en.where((ar == "") | (ar == en), en + " (" + ar + ")")
+    name_idx, names = pd.factorize(full)
+    kind = d["sub_event_type"].fillna(d["event_type"]).fillna("").astype(str)
+    type_idx, types = pd.factorize(kind)
+    first_event = d["event_type"].groupby(type_idx).first() if len(d) else pd.Series(dtype=str)
+    prec = d["precision"]
+    radius_km = d["radius_km"].where(d["radius_km"].fillna(0) > 0, prec.map(DEFAULT_RADIUS_KM).fillna(5.0))
+    days = (d["date"] - pd.Timestamp("1970-01-01")).dt.days.fillna(-1).astype(int)
+    rows = [list(r) for r in zip(d["lat"].astype(float).round(5).tolist(), d["lon"].astype(float).round(5).tolist(),
+                                 d["rowid"].astype(int).tolist(), type_idx.tolist(), name_idx.tolist(), prec.tolist(),
+                                 (radius_km * 1000).round().astype(int).tolist(), days.tolist(),
+                                 d["n"].astype(int).tolist())]
+    return {"rows": rows, "names": [html.escape(n) for n in names], "types": [html.escape(t) for t in types],
+            "colours": [colour(first_event.get(i)) for i in range(len(types))]}
 
 
-def marker_rows(df: pd.DataFrame) -> list[list]:
-    rows = []
-    for r in df.itertuples(index=False):
-        if pd.isna(r.lat) or pd.isna(r.lon):
-            continue
-        prec = int(r.precision) if pd.notna(r.precision) else 3
-        radius_km = r.radius_km if pd.notna(r.radius_km) and r.radius_km else DEFAULT_RADIUS_KM.get(prec, 5.0)
-        rows.append([round(float(r.lat), 5), round(float(r.lon), 5), int(r.rowid), colour(r.event_type),
-                     label(r), prec, round(radius_km * 1000)])
-    return rows
+def marker_callback(payload: dict) -> str:
+    return CALLBACK_TEMPLATE % {k: json.dumps(payload[k], ensure_ascii=False) for k in ("names", "types", "colours")}
 
 
 def _offline(element) -> None:
@@ -102,25 +130,38 @@ def _offline(element) -> None:
     element.default_css = []
 
 
-def build_map(df: pd.DataFrame, shapes: dict | None = None, choropleth: bool = False,
-              tiles: bool = True) -> folium.Map:
+def base_map(shapes: dict | None = None, extent: pd.DataFrame | None = None, tiles: bool = True) -> folium.Map:
+    """What stays put while filters change: tiles, admin outlines, legend, the view. Filtering only
+    swaps the incident layers (see incident_layers), so the map keeps its view and is not reloaded."""
     m = folium.Map(location=SYRIA_CENTER, zoom_start=7, tiles=None, control_scale=True)
-    m.default_js, m.default_css = assets.MAP_JS, assets.MAP_CSS
+    m.default_js = assets.MAP_JS + assets.CLUSTER_JS  # the cluster layer arrives later, its JS must not
+    m.default_css = assets.MAP_CSS + assets.CLUSTER_CSS
     if tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
-    shapes = shapes or {}
     for kind, weight, dash in (("governorate", 1.5, None), ("district", 0.6, "3 3")):
-        fc = shapes.get(kind)
-        if not fc:
-            continue
-        if kind == "governorate" and choropleth:
-            continue
-        layer = folium.GeoJson(fc, name=f"{kind} outlines", control=True, interactive=False,
-                               style_function=lambda _f, w=weight, d=dash: {
-                                   "color": "#555", "weight": w, "dashArray": d, "fill": False})
-        _offline(layer)
-        layer.add_to(m)
-    if choropleth and shapes.get("governorate"):
+        fc = (shapes or {}).get(kind)
+        if fc:
+            layer = folium.GeoJson(fc, name=f"{kind} outlines", interactive=False,
+                                   style_function=lambda _f, w=weight, d=dash: {
+                                       "color": "#555", "weight": w, "dashArray": d, "fill": False})
+            _offline(layer)
+            layer.add_to(m)
+    Legend(EVENT_COLOURS.items()).add_to(m)
+    if extent is not None and len(extent) and extent["lat"].notna().any():
+        lat, lon = extent["lat"].dropna(), extent["lon"].dropna()
+        if lat.max() - lat.min() < 0.05 and lon.max() - lon.min() < 0.05:
+            m.location, m.options["zoom"] = [float(lat.mean()), float(lon.mean())], 11
+        else:
+            m.fit_bounds([[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]])
+    return m
+
+
+def incident_layers(df: pd.DataFrame, shapes: dict | None = None, choropleth: bool = False,
+                    payload: dict | None = None) -> list:
+    """The layers that follow the filters: the incident markers and, if asked, the choropleth.
+    `payload` is marker_payload(df) when the caller has it cached."""
+    layers = []
+    if choropleth and (shapes or {}).get("governorate"):
         counts = df.groupby("admin1").size().to_dict()
         top = max(counts.values()) if counts else 1
         fc = {"type": "FeatureCollection", "features": []}
@@ -128,27 +169,32 @@ def build_map(df: pd.DataFrame, shapes: dict | None = None, choropleth: bool = F
             n = int(counts.get(f["properties"]["name_en"], 0))
             fc["features"].append({**f, "properties": {**f["properties"], "incidents": n,
                                                        "share": n / top if top else 0}})
+        group = folium.FeatureGroup(name="incidents per governorate")
         layer = folium.GeoJson(
-            fc, name="incidents per governorate",
-            style_function=lambda feat: {"color": "#444", "weight": 1, "fillColor": "#b30000",
-                                         "fillOpacity": 0.05 + 0.6 * feat["properties"]["share"]},
+            fc, style_function=lambda feat: {"color": "#444", "weight": 1, "fillColor": "#b30000",
+                                             "fillOpacity": 0.05 + 0.6 * feat["properties"]["share"]},
             tooltip=folium.GeoJsonTooltip(fields=["name_en", "name_ar", "incidents"],
                                           aliases=["Governorate", "", "Incidents"]))
         _offline(layer)
+        layer.add_to(group)
+        layers.append(group)
+    group = folium.FeatureGroup(name="incidents")
+    payload = payload or marker_payload(df)
+    cluster = FastMarkerCluster(payload["rows"], callback=marker_callback(payload),
+                                options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11,
+                                         "chunkedLoading": True})
+    _offline(cluster)
+    cluster.add_to(group)
+    layers.append(group)
+    return layers
+
+
+def build_map(df: pd.DataFrame, shapes: dict | None = None, choropleth: bool = False,
+              tiles: bool = True) -> folium.Map:
+    """Everything on one standalone map (for export and tests); the app uses base_map + layers."""
+    m = base_map(shapes, df, tiles=tiles)
+    for layer in incident_layers(df, shapes, choropleth):
         layer.add_to(m)
-    cluster = FastMarkerCluster(marker_rows(df), callback=MARKER_CALLBACK, name="incidents",
-                                options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11})
-    cluster.default_js, cluster.default_css = assets.CLUSTER_JS, assets.CLUSTER_CSS
-    cluster.add_to(m)
-    present = [(k, v) for k, v in EVENT_COLOURS.items() if k in set(df["event_type"].dropna())] or \
-        list(EVENT_COLOURS.items())
-    Legend(present).add_to(m)
-    if len(df) and df["lat"].notna().any():
-        lat, lon = df["lat"].dropna(), df["lon"].dropna()
-        if lat.max() - lat.min() < 0.05 and lon.max() - lon.min() < 0.05:
-            m.location, m.options["zoom"] = [float(lat.mean()), float(lon.mean())], 11
-        else:
-            m.fit_bounds([[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]])
     return m
 
 

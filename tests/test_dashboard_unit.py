@@ -7,7 +7,7 @@ import pandas as pd
 
 from dashboard.detail import passage_html
 from dashboard.filters import Filters, apply
-from dashboard.mapview import build_map, clicked_rows, marker_rows
+from dashboard.mapview import build_map, clicked_rows, marker_callback, marker_payload
 
 
 def frame():
@@ -45,12 +45,26 @@ def test_apply_filters():
 
 
 def test_markers_carry_no_passages_and_escape_labels():
-    rows = marker_rows(frame())
+    payload = marker_payload(frame())
+    rows = payload["rows"]
+    rows = sorted(rows, key=lambda r: r[2])
     assert [r[5] for r in rows] == [1, 2] and rows[1][6] == 12000  # precision and radius in metres
-    flat = repr(rows)
+    assert rows[0][7] == (pd.Timestamp("2020-09-21") - pd.Timestamp("1970-01-01")).days
+    assert payload["colours"][rows[0][3]] == "#d62728"  # Battles red
+    flat = repr(payload)
     assert "onerror" not in flat and "قصف" not in flat  # passages stay on the server
-    evil = frame().assign(name_en=["<script>x</script>", "ok"])
-    assert "<script>" not in repr(marker_rows(evil)) and html.escape("<script>") in repr(marker_rows(evil))
+    evil = marker_callback(marker_payload(frame().assign(name_en=["<script>x</script>", "ok"])))
+    assert "<script>" not in evil and html.escape("<script>") in evil
+
+
+def test_one_marker_per_location_newest_first():
+    df = frame()
+    twin = df.iloc[[0]].assign(rowid=3, date=pd.Timestamp("2020-09-25"), event_type="Protests",
+                               sub_event_type="Peaceful protest")
+    rows = marker_payload(pd.concat([df, twin], ignore_index=True))["rows"]
+    assert len(rows) == 2
+    saraqib = [r for r in rows if r[0] == 35.86][0]
+    assert saraqib[8] == 2 and saraqib[2] == 3  # two incidents there; the newest (#3) speaks for it
 
 
 def test_map_uses_only_local_assets():

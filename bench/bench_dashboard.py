@@ -1,0 +1,131 @@
+"""Benchmark the dashboard in Chromium: time to the first marker with the bundled report alone and
+with the whole ACLED file imported beside it (same run), and the time a filter change takes.
+
+    .venv/bin/python bench/bench_dashboard.py [--shared ../shared] [--gazetteer PATH] [--runs 3]
+Target: first marker with ACLED within 1.3x of the bundled case; filter redraw < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(home: Path):
+    port = free_port()
+    env = dict(os.environ, INCIDENTMAP_HOME=str(home))
+    proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def wait_for_markers(page, timeout: float = 120) -> None:
+    """Until some map iframe (the current one; an old one may be detaching) shows a marker."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        for el in page.locator("iframe[title='streamlit_folium.st_folium']").element_handles():
+            fr = el.content_frame()
+            try:
+                if fr and fr.locator("path.leaflet-interactive, .marker-cluster").count():
+                    return
+            except Exception:  # frame detached while we looked
+                pass
+        time.sleep(0.02)
+    raise TimeoutError("no marker appeared")
+
+
+def first_marker(browser, url: str) -> float:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    t = time.perf_counter()
+    page.goto(url)
+    wait_for_markers(page)
+    secs = time.perf_counter() - t
+    page.close()
+    return secs
+
+
+def filter_change(browser, url: str) -> float:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#incident-count", timeout=120_000)
+    before = page.locator("#incident-count").inner_text()
+    box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Governorate").locator("input")
+    box.click()
+    box.fill("Latakia")
+    t = time.perf_counter()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelector('#incident-count').innerText !== {before!r}", timeout=60_000)
+    wait_for_markers(page, 60)
+    secs = time.perf_counter() - t
+    page.close()
+    return secs
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--gazetteer", default=str(ROOT / ".data" / "gazetteer.sqlite"))
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for case in ("bundled", "bundled+acled"):
+            home = Path(tmp) / case
+            home.mkdir()
+            shutil.copy(args.gazetteer, home / "gazetteer.sqlite")
+            env = dict(os.environ, INCIDENTMAP_HOME=str(home))
+            subprocess.run([sys.executable, "-m", "incidents.cli", "ingest", str(ROOT / "articles"), "--quiet"],
+                           env=env, check=True, capture_output=True)
+            if case.endswith("acled"):
+                subprocess.run([sys.executable, "-m", "incidents.cli", "import-acled",
+                                str(Path(args.shared) / "eval/acled/acled_syria_battles_2017-01_2023-06_full.csv")],
+                               env=env, check=True, capture_output=True)
+            proc, url = serve(home)
+            try:
+                first_marker(browser, url)  # warm-up: caches, first Python imports
+                times = [first_marker(browser, url) for _ in range(args.runs)]
+                redraw = [filter_change(browser, url) for _ in range(args.runs)]
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            results[case] = (statistics.median(times), statistics.median(redraw))
+            print(f"{case}: first marker median {results[case][0]:.2f} s ({', '.join(f'{t:.2f}' for t in times)}); "
+                  f"filter change median {results[case][1]:.2f} s")
+        browser.close()
+    ratio = results["bundled+acled"][0] / results["bundled"][0]
+    print(f"ratio ACLED/bundled first marker: {ratio:.2f} (target <= 1.3)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
