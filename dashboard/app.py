@@ -160,7 +160,7 @@ with detail_col:
 
 # ---- timeline ---------------------------------------------------------------------------------
 if len(df):
-    event = st.altair_chart(timeline_chart(df), use_container_width=True, on_select="rerun", key="timeline")
+    event = st.altair_chart(timeline_chart(df), width="stretch", on_select="rerun", key="timeline")
     rng = selected_range(event)
     if rng and (filters.date_from, filters.date_to) != (rng[0].date(), rng[1].date()):
         st.session_state.pending_dates = (rng[0].date(), rng[1].date())
@@ -171,7 +171,7 @@ if len(df):
 if st.toggle(f"Table and downloads ({len(df):,} incidents)", key="show_table"):
     cols = ["date", "event_type", "sub_event_type", "name_en", "name_ar", "admin1", "admin2", "precision",
             "confidence", "actor1", "actor2", "fatalities", "passage", "article_title"]
-    st.dataframe(df[cols].head(5000), use_container_width=True, hide_index=True)
+    st.dataframe(df[cols].head(5000), width="stretch", hide_index=True)
     if len(df) > 5000:
         st.caption("The table shows the first 5,000; the downloads hold all of them.")
     from incidents.acled import csv_text, to_geojson

@@ -36,16 +36,16 @@ def store_version(path: Path) -> float:
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=4)
 def load_incidents(path: str, version: float) -> pd.DataFrame:
     """All incidents (without evidence/location JSON) as a DataFrame. Read-only: do not modify."""
-    if not Path(path).exists():
-        return pd.DataFrame(columns=list(LIGHT_COLUMNS))
-    store = Store(path, readonly=True)
-    try:
-        rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents()]
-    finally:
-        store.close()
+    rows = []
+    if Path(path).exists():
+        store = Store(path, readonly=True)
+        try:
+            rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents()]
+        finally:
+            store.close()
     df = pd.DataFrame(rows, columns=list(LIGHT_COLUMNS))
     df["date"] = pd.to_datetime(df["date"], errors="coerce")
-    df["actor_names"] = df["actors"].map(lambda a: [x["name"] for x in json.loads(a or "[]")])
+    df["actor_names"] = df["actors"].map(lambda a: [x["name"] for x in json.loads(a or "[]")]).astype(object)
     return df
 
 

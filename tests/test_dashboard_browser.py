@@ -187,3 +187,19 @@ def test_click_and_filter_keep_the_map_view(server, browser):
     time.sleep(1)
     assert frame.evaluate("() => window.map.getZoom()") == 12
     page.close()
+
+
+def test_add_an_article_from_the_page(server, browser):
+    """Runs last in this module: it adds an incident to the shared store."""
+    page, _ = _open(browser, server)
+    before = _count(page)[1]
+    page.get_by_text("Add an article").click()
+    page.locator("textarea").fill("اشتباكات في قرية كنصفرة\n\n22 سبتمبر 2020\n"
+                                  "اندلعت اشتباكات عنيفة صباح اليوم بين قوات النظام وفصائل المعارضة في قرية كنصفرة.")
+    page.get_by_role("button", name="Add to the map").click()
+    page.wait_for_selector("text=incident(s) added", timeout=60_000)
+    page.reload()
+    page.wait_for_function(f"document.querySelector('#incident-count') && "
+                           f"document.querySelector('#incident-count').innerText.includes('of {before + 1}')",
+                           timeout=60_000)
+    page.close()

@@ -91,3 +91,30 @@ def test_passage_highlight_is_escaped_and_rtl():
     out = passage_html(p, 100, 100 + p.index("سراقب"), 100 + len(p))
     assert 'dir="rtl"' in out and "<mark>سراقب</mark>" in out and "<b>" not in out and "&lt;b&gt;" in out
     assert 'dir="ltr"' in passage_html("Shelling on Saraqib", 0, 12, 19)
+
+
+def test_timeline_brush_to_date_range():
+    from dashboard.timeline import selected_range, timeline_chart, timeline_frame
+
+    data, unit = timeline_frame(frame())
+    assert unit == "day" and data["incidents"].sum() == 2
+    assert timeline_chart(frame()).to_dict()["params"][0]["name"] == "brush"
+    ms = [pd.Timestamp("2020-09-20").value // 10**6, pd.Timestamp("2020-09-21").value // 10**6]
+    assert selected_range({"selection": {"brush": {"yearmonthdate_period": ms}}}) == \
+        (pd.Timestamp("2020-09-20"), pd.Timestamp("2020-09-21"))
+    assert selected_range({"selection": {"brush": {}}}) is None
+
+
+def test_app_runs_on_an_empty_store(tmp_path, monkeypatch):
+    """No store yet (fresh install): the page explains what to do instead of failing."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("INCIDENTMAP_DB", str(tmp_path / "none.sqlite"))
+    monkeypatch.setenv("INCIDENTMAP_GAZETTEER", str(tmp_path / "none-gazetteer.sqlite"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("No incidents" in i.value for i in at.info)
+    assert "0 of 0 incidents" in at.markdown[0].value
