@@ -38,8 +38,8 @@ def main() -> int:
         print(f"FA-KES ingest: {s.articles} articles, {s.incidents} incidents, {len(s.errors)} errors in {secs:.1f} s "
               f"({s.articles / secs:.0f} articles/s); peak RSS {rss_mb():.0f} MB")
         t = time.perf_counter()
-        rows = [r for r in read_acled(str(shared / "eval/acled/acled_syria_battles_2017-01_2023-06_full.csv"))
-                if not isinstance(r, str)]
+        rows = [r for r in read_acled(str(shared / "eval/acled/acled_syria_battles_2017-01_2023-06_full.csv"),
+                                      gp.gazetteer) if not isinstance(r, str)]
         store.save_rows("acled:bench", {"title": "ACLED", "origin": "acled"}, rows)
         secs = time.perf_counter() - t
         print(f"ACLED import: {len(rows)} incidents in {secs:.1f} s; peak RSS {rss_mb():.0f} MB; "

@@ -94,6 +94,29 @@ class Gazetteer:
         return {pid: json.loads(g) for pid, g in rows
                 if pid in self.places and self.places[pid].kind in kinds}
 
+    def admin_at(self, lat: float, lon: float) -> tuple[Place | None, Place | None]:
+        """(governorate, district) whose polygons contain the point, from the index's shapes."""
+        if not hasattr(self, "_admin_trees"):
+            from shapely.geometry import shape
+            from shapely.strtree import STRtree
+
+            self._admin_trees = {}
+            for kind in ("governorate", "district"):
+                items = [(pid, shape(g)) for pid, g in self.shapes((kind,)).items()]
+                if items:
+                    self._admin_trees[kind] = (STRtree([g for _, g in items]), [pid for pid, _ in items])
+        from shapely.geometry import Point
+
+        out = []
+        for kind in ("governorate", "district"):
+            tree = self._admin_trees.get(kind)
+            hit = None
+            if tree:
+                idx = tree[0].query(Point(lon, lat), predicate="intersects")
+                hit = self.places[tree[1][int(idx[0])]] if len(idx) else None
+            out.append(hit)
+        return out[0], out[1]
+
     # ---- persistence ---------------------------------------------------------------------
     def save(self, path: Path | str, shapes: dict[str, dict] | None = None) -> Path:
         """Write atomically: a temporary file in the same folder, then a rename."""

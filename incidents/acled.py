@@ -25,8 +25,10 @@ class ACLEDFormatError(ValueError):
     pass
 
 
-def read_acled(path: str) -> Iterator[dict | str]:
-    """Incident rows from an ACLED CSV; a bad row yields an error string naming it."""
+def read_acled(path: str, gazetteer=None) -> Iterator[dict | str]:
+    """Incident rows from an ACLED CSV; a bad row yields an error string naming it. With a
+    gazetteer, each point also gets our governorate and district (English, Arabic, P-code) by
+    point-in-polygon, so ACLED rows filter with the same names as news-derived incidents."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in ACLED_REQUIRED if c not in (reader.fieldnames or [])]
@@ -46,6 +48,13 @@ def read_acled(path: str) -> Iterator[dict | str]:
             actors = [{"name": r[c], "role": role} for c, role in (("actor1", "attacker"), ("actor2", "target"))
                       if r.get(c)]
             gp = int(r["geo_precision"]) if (r.get("geo_precision") or "").isdigit() else None
+            admin = {"admin1": r.get("admin1"), "admin2": r.get("admin2")}
+            if gazetteer is not None:
+                gov, dist = gazetteer.admin_at(lat, lon)
+                if gov is not None:
+                    admin.update(admin1=gov.name_en, admin1_ar=gov.name_ar, admin1_pcode=gov.pcode)
+                if dist is not None:
+                    admin.update(admin2=dist.name_en, admin2_ar=dist.name_ar)
             yield {
                 "external_id": r.get("event_id_cnty") or hashlib.sha1(json.dumps(r).encode()).hexdigest()[:12],
                 "group": r.get("event_id_cnty"), "date": d.isoformat(),
@@ -54,8 +63,8 @@ def read_acled(path: str) -> Iterator[dict | str]:
                 "actors": actors,
                 "fatalities": int(r["fatalities"]) if (r.get("fatalities") or "").isdigit() else None,
                 "location": {"id": None, "text": r["location"], "name_en": r["location"], "name_ar": None,
-                             "feature": "acled", "lat": lat, "lon": lon, "admin1": r.get("admin1"),
-                             "admin2": r.get("admin2"), "precision": gp, "confidence": None, "radius_km": None},
+                             "feature": "acled", "lat": lat, "lon": lon, **admin,
+                             "precision": gp, "confidence": None, "radius_km": None},
                 "passage": notes, "passage_start": 0, "passage_end": len(notes),
                 "place_start": notes.find(r["location"]) if r["location"] in notes else None,
                 "place_end": notes.find(r["location"]) + len(r["location"]) if r["location"] in notes else None,

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("import-acled", help="import an ACLED export as incidents (source_kind=acled)")
     a.add_argument("file")
-    _common(a, gazetteer=False)
+    _common(a)
     a.set_defaults(func=cmd_import_acled)
 
     s = sub.add_parser("serve", help="start the dashboard (Streamlit)")
@@ -131,9 +131,16 @@ def cmd_import_acled(args) -> int:
     from incidents.acled import read_acled
     from incidents.store import Store
 
+    from geodata.gazetteer import Gazetteer, GazetteerMissing
+
+    try:
+        gaz = Gazetteer.load(args.gazetteer)
+    except GazetteerMissing:
+        gaz = None
+        print("note: no gazetteer index; ACLED's own admin names are kept", file=sys.stderr)
     store = Store(args.db)
     rows, errors = [], []
-    for r in tqdm(read_acled(args.file), unit=" rows", desc="reading ACLED"):
+    for r in tqdm(read_acled(args.file, gaz), unit=" rows", desc="reading ACLED"):
         (errors if isinstance(r, str) else rows).append(r)
     key = f"acled:{os.path.abspath(args.file)}"
     store.save_rows(key, {"title": f"ACLED export {os.path.basename(args.file)}", "source": "ACLED",

@@ -140,16 +140,21 @@ def test_ingest_export_cli(tmp_path, real_gazetteer_path):
     assert {"title", "date", "source", "url"} <= set(items[0]["article"])
 
 
-def test_import_acled_whole_file(tmp_path):
+def test_import_acled_whole_file(tmp_path, real_gazetteer_path):
     need(ACLED)
     db = tmp_path / "db.sqlite"
-    out = _cli("import-acled", str(ACLED), "--db", str(db))
+    out = _cli("import-acled", str(ACLED), "--db", str(db), "--gazetteer", str(real_gazetteer_path))
     assert out.returncode == 0, out.stderr
     store = Store(db, readonly=True)
     n = store.counts()["incidents"]
     assert 23_000 <= n <= 23_348
     rows = list(store.incidents("i.source_kind = 'acled'", limit=5))
     assert rows[0]["passage"] and rows[0]["lat"] and rows[0]["external_id"].startswith("SYR")
+    # our governorate names (not ACLED's "Idleb"), with Arabic and P-code, by point-in-polygon
+    govs = {r["admin1"] for r in store.incidents("i.source_kind = 'acled'")}
+    assert "Idlib" in govs and "Idleb" not in govs
+    idlib = next(store.incidents("i.admin1 = 'Idlib'", limit=1))
+    assert idlib["admin1_ar"] == "إدلب" and idlib["admin1_pcode"] == "SY07"
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     out = _cli("import-acled", str(bad), "--db", str(db))
