@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -36,7 +37,7 @@ def _load_triggers() -> dict:
         return json.load(f)
 
 
-@dataclass
+@dataclass(slots=True)
 class Word:
     start: int
     end: int
@@ -85,6 +86,7 @@ class Recognizer:
         self.vocab: set[str] = set()  # every folded word of an Arabic gazetteer name
         self.loose_vocab: set[str] = set()
         self._arabic_words: dict[str, tuple[int, str, str]] = {}  # word -> (proclitic length, keys)
+        self._latin_words: dict[str, tuple[str, str]] = {}  # word -> (exact, loose)
         exact: dict[str, list[NameEntry]] = {}
         loose: dict[str, list[NameEntry]] = {}
         for n in gazetteer.names:
@@ -116,35 +118,46 @@ class Recognizer:
     def words(self, text: str) -> list[Word]:
         out: list[Word] = []
         pending_article_start = None
+        latin_cache = self._latin_words
         for start, end, w in split_words(text):
-            if w in self._arabic_words:
-                skip, key, loose = self._arabic_words[w]
-                out.append(Word(start + skip, end, w[skip:], key, loose, True, w[:skip]))
-                pending_article_start = None
-                continue
-            if is_arabic(w):
-                readings = arabic_clitic_readings(w)
-                skip, chosen = readings[0]
-                key = fold_arabic_word(chosen)
-                if key not in self.vocab and loose_arabic_word(chosen) not in self.loose_vocab:
-                    for sk, r in readings[1:]:
-                        k = fold_arabic_word(r)
-                        if k in self.vocab or loose_arabic_word(r) in self.loose_vocab:
-                            skip, chosen, key = sk, r, k
-                            break
-                if len(self._arabic_words) < 500_000:
-                    self._arabic_words[w] = (skip, key, loose_arabic_word(chosen))
-                out.append(Word(start + skip, end, w[skip:], key, loose_arabic_word(chosen), True, w[:skip]))
-                pending_article_start = None
-                continue
-            f = fold_latin_word(w)
+            keys = latin_cache.get(w)
+            if keys is None:
+                if w not in self._arabic_words and is_arabic(w):
+                    if len(self._arabic_words) > 500_000:  # bound the cache on endless input
+                        self._arabic_words.clear()
+                    self._arabic_words[w] = self._arabic_reading(w)
+                if w in self._arabic_words:
+                    skip, key, loose = self._arabic_words[w]
+                    out.append(Word(start + skip, end, w[skip:], key, loose, True, w[:skip]))
+                    pending_article_start = None
+                    continue
+                keys = (fold_latin_word(w), loose_latin_word(w))
+                if len(latin_cache) < 500_000:
+                    latin_cache[w] = keys
+            f = keys[0]
             if f in LATIN_ARTICLES and (text[end:end + 1] in "-‐–" or f in ("al", "el")) and end < len(text):
                 pending_article_start = start if pending_article_start is None else pending_article_start
                 continue
-            s = pending_article_start if pending_article_start is not None else start
-            pending_article_start = None
-            out.append(Word(s, end, text[s:end], f, loose_latin_word(w), False))
+            if pending_article_start is None:
+                out.append(Word(start, end, w, f, keys[1], False))
+            else:
+                out.append(Word(pending_article_start, end, text[pending_article_start:end], f, keys[1], False))
+                pending_article_start = None
         return out
+
+    def _arabic_reading(self, w: str) -> tuple[int, str, str]:
+        """(proclitic length, exact key, loose key): the word itself, or its reading without a
+        proclitic when only that one is a gazetteer word (والموزرة → الموزرة)."""
+        readings = arabic_clitic_readings(w)
+        skip, chosen = readings[0]
+        key = fold_arabic_word(chosen)
+        if key not in self.vocab and loose_arabic_word(chosen) not in self.loose_vocab:
+            for sk, r in readings[1:]:
+                k = fold_arabic_word(r)
+                if k in self.vocab or loose_arabic_word(r) in self.loose_vocab:
+                    skip, chosen, key = sk, r, k
+                    break
+        return skip, key, loose_arabic_word(chosen)
 
     @staticmethod
     def _capitalised_after_article(w: Word) -> bool:
@@ -154,27 +167,22 @@ class Recognizer:
 
     # ---- matching --------------------------------------------------------------------------
     def _matches(self, words: list[Word], tier: str, text: str):
-        attr = "exact" if tier == "exact" else "loose"
         automaton = self.auto_exact if tier == "exact" else self.auto_loose
         if not len(automaton):
             return []
-        pieces, starts, ends, pos = [], {}, {}, 0
-        for i, w in enumerate(words):
-            k = getattr(w, attr)
-            starts[pos] = i
-            pieces.append(k)
-            pos += len(k)
-            ends[pos] = i
+        pieces = [w.exact for w in words] if tier == "exact" else [w.loose for w in words]
+        offsets = list(accumulate(map(len, pieces)))
+        ends = dict(zip(offsets, range(len(pieces))))
+        starts = dict(zip([0] + offsets[:-1], range(len(pieces))))
         joined = "".join(pieces)
-        # A name never spans punctuation: "Sruj. No" is not "Sarjun".
-        joined_ok = [_GLUE.fullmatch(text[words[k].end:words[k + 1].start]) is not None
-                     for k in range(len(words) - 1)]
         found = []
         for end_idx, (key, entries) in automaton.iter(joined):
             s = end_idx - len(key) + 1
             if s in starts and end_idx + 1 in ends:
                 i, j = starts[s], ends[end_idx + 1]
-                if j - i < MAX_WORDS and i <= j and all(joined_ok[k] for k in range(i, j)):
+                # A name never spans punctuation: "Sruj. No" is not "Sarjun".
+                if j - i < MAX_WORDS and i <= j and all(
+                        _GLUE.fullmatch(text[words[k].end:words[k + 1].start]) for k in range(i, j)):
                     found.append((i, j, entries))
         return found
 

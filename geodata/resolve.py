@@ -90,6 +90,17 @@ def precision_of(place: Place, trigger_kind: str) -> int:
 class Resolver:
     def __init__(self, gazetteer: Gazetteer):
         self.gazetteer = gazetteer
+        self._km: dict[tuple[str, str], float] = {}
+
+    def _dist(self, a: Place, b: Place) -> float:
+        """km() memoised: the same candidate/anchor pairs recur across mentions and texts."""
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        d = self._km.get(key)
+        if d is None:
+            if len(self._km) > 1_000_000:
+                self._km.clear()
+            d = self._km[key] = km(a, b)
+        return d
 
     def _places(self, m: Mention) -> list[Place]:
         return [self.gazetteer.places[p] for p in m.place_ids]
@@ -195,7 +206,7 @@ class Resolver:
                 if inside * 2 >= len(anchors):
                     s += 1.5
                     notes.append(f"{inside} of the other places named lie in it")
-            near = [km(p, a) for am, a in anchors if am is not m and a.id != p.id]
+            near = [self._dist(p, a) for am, a in anchors if am is not m and a.id != p.id]
             if near and (local or p.kind == "area"):
                 near.sort()
                 d = near[len(near) // 2]
