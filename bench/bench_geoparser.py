@@ -70,6 +70,32 @@ def acled(gp: Geoparser, path: Path, limit: int) -> None:
         print(f"  miss: {cause}: {c} ({c / n:.1%})")
 
 
+def syrian_archive_places(gp: Geoparser, path: Path) -> None:
+    """Syrian Archive's own place list (1,647 places, Arabic and English names, coordinates): geocode
+    each name alone with GazetteerGeocoder and compare with their coordinates."""
+    from geodata.geocoder import GazetteerGeocoder
+
+    geocoder = GazetteerGeocoder(gazetteer=gp.gazetteer)
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("latitude") and r.get("longitude")]
+    for lang, col in (("Arabic", "name_ar"), ("English", "name_en")):
+        n = found = w5 = w25 = 0
+        for r in rows:
+            name = (r.get(col) or "").strip()
+            if not name:
+                continue
+            n += 1
+            loc = geocoder.geocode(name.title() if lang == "English" and name.isupper() else name)
+            if loc is None:
+                continue
+            found += 1
+            d = great_circle((float(r["latitude"]), float(r["longitude"])), (loc.latitude, loc.longitude)).km
+            w5 += d <= 5
+            w25 += d <= 25
+        print(f"Syrian Archive places, {lang} names: {n}; answered {found / n:.3f}; within 5 km {w5 / n:.3f}; "
+              f"within 25 km {w25 / n:.3f}")
+
+
 def throughput(gp: Geoparser, fakes: Path, seed: Path) -> None:
     with open(fakes, encoding="utf-8", errors="replace", newline="") as f:
         texts = [r["article_content"] for r in csv.DictReader(f)]
@@ -103,6 +129,7 @@ def main() -> int:
     gp = Geoparser(path=args.gazetteer)
     print(f"geoparser load: {time.perf_counter() - t:.2f} s, RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     acled(gp, shared / "eval/acled/acled_syria_battles_2017-01_2023-06_full.csv", args.acled_limit)
+    syrian_archive_places(gp, shared / "eval/syrian-archive/locations.csv")
     throughput(gp, shared / "eval/fa-kes/FA-KES-Dataset.csv", Path(__file__).resolve().parents[1] / "articles/000_ab807f8b2d3e6b71.txt")
     return 0
 
