@@ -89,12 +89,14 @@ def fold_latin_word(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def loose_latin_word(word: str) -> str:
-    """A consonant skeleton that survives transliteration: Kafr/Kfar, Saraqib/Saraqeb."""
+    """A consonant skeleton that survives transliteration: Kafr/Kfar, Saraqib/Saraqeb. A word that
+    starts with a vowel keeps one marker for it (Idlib/Edlib → adlb), so "Kafr Amim" (kfr+amm) and
+    "Kafruma" (kfrm) stay apart."""
     w = fold_latin_word(word)
     w = re.sub(r"(?<=[a-z]{3})(ah|eh|a|e|h)$", "", w)
     w = w.replace("q", "k").replace("ph", "f").replace("ou", "u").replace("ck", "k")
     if len(w) > 1:
-        w = w[0] + re.sub("[aeiouyw]", "", w[1:]) if w[0] not in "aeiouy" else re.sub("[aeiouyw]", "", w)
+        w = ("a" if w[0] in "aeiouy" else w[0]) + re.sub("[aeiouyw]", "", w[1:])
     return re.sub(r"(.)\1+", r"\1", w)
 
 

@@ -28,6 +28,7 @@ from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
+_DOUBLED = re.compile(r"(.)\1+")
 _GLUE = re.compile(r"[\s\-‐–ـ'’ʿ]*")  # what may stand between the words of one name
 IMPORTANT_POPULATION = 50_000  # places this large are named often enough not to need a trigger
 
@@ -93,6 +94,11 @@ class Recognizer:
             exact.setdefault(n.exact, []).append(n)
             if n.loose and len(n.loose) >= MIN_LOOSE_KEY:
                 loose.setdefault(n.loose, []).append(n)
+                # "Kafr Ruma" keys as kfr+rm; written as one word, "Kafruma" gives kfrm: the
+                # doubled letter at the word joint is collapsed in a second key.
+                joint = _DOUBLED.sub(r"\1", n.loose)
+                if joint != n.loose and len(joint) >= MIN_LOOSE_KEY:
+                    loose.setdefault(joint, []).append(n)
             if is_arabic(n.name):
                 for _, _, w in split_words(n.name):
                     self.vocab.add(fold_arabic_word(w))

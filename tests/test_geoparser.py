@@ -127,3 +127,9 @@ def test_district_context_vouches_for_its_governorate(geoparser, real_gazetteer)
     """A village in another district of the governorate the text names is not 'out of context'."""
     r = by_text(geoparser.parse("اشتباكات في قرية كنصفرة بريف منطقة إدلب"))["كنصفرة"]
     assert r.place.name_en == "Kansafrah" and r.precision == 1
+
+
+def test_word_joint_spelling(geoparser):
+    """A two-word name written as one word with the joint letter once: Kafr Ruma / Kafruma."""
+    res = by_text(geoparser.parse("Regime forces shelled Kafruma and Kafr Ruma in southern Idlib."))
+    assert res["Kafruma"].place.id == res["Kafr Ruma"].place.id

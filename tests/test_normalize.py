@@ -46,3 +46,8 @@ def test_resolver_distance_agrees_with_geopy():
     a = Place("a", "A", "", 35.7, 36.5, "locality")
     b = Place("b", "B", "", 39.9, 32.85, "city")
     assert abs(km(a, b) - great_circle((a.lat, a.lon), (b.lat, b.lon)).km) < 0.01
+
+
+def test_initial_vowel_keeps_a_marker():
+    assert loose_latin_word("Idlib") == loose_latin_word("Edlib")
+    assert name_keys("Kafr Amim")[1] != name_keys("Kafruma")[1]
