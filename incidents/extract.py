@@ -80,10 +80,10 @@ def _locations(resolutions: list[Resolution], sentence: str, s_start: int) -> li
     keep = []
     for r in placed:
         before = sentence[max(0, r.start - s_start - 40):r.start - s_start]
-        if _CONTEXT_FRAME.search(before) and r.precision != 1 or \
-                (_CONTEXT_FRAME.search(before) and r.place.country != "SY"):
-            continue
-        if r.place.country != "SY" and _CONTEXT_FRAME.search(before + sentence[r.end - s_start:r.end - s_start + 30]):
+        after = sentence[r.end - s_start:r.end - s_start + 30]
+        # "المباحثات ... في أنقرة", "طريق حلب": a frame of reference, not where it happened
+        if (r.precision != 1 and _CONTEXT_FRAME.search(before)) or \
+                (r.place.country != "SY" and _CONTEXT_FRAME.search(before + after)):
             continue
         keep.append(r)
     if any((r.precision or 3) < 3 for r in keep):

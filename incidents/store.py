@@ -177,32 +177,18 @@ def build_where(date_from: str | None = None, date_to: str | None = None, admin1
                 text: str | None = None, max_precision: int | None = None,
                 source_kind: str | None = None) -> tuple[str, list]:
     """A WHERE clause and its parameters for the usual filters (all optional)."""
+    like = lambda v: f"%{v}%" if v else v  # noqa: E731
+    clauses = [  # (value, SQL with one ? per use of the value)
+        (date_from, "i.date >= ?"), (date_to, "i.date <= ?"),
+        (admin1, "(i.admin1 = ? OR i.admin1_ar = ? OR i.admin1_pcode = ?)"),
+        (admin2, "(i.admin2 = ? OR i.admin2_ar = ?)"),
+        (event_type, "(i.event_type = ? OR i.sub_event_type = ?)"),
+        (like(actor), "i.actors LIKE ?"), (like(text), "i.passage LIKE ?"),
+        (max_precision, "i.precision <= ?"), (source_kind, "i.source_kind = ?"),
+    ]
     parts, params = [], []
-    if date_from:
-        parts.append("i.date >= ?")
-        params.append(date_from)
-    if date_to:
-        parts.append("i.date <= ?")
-        params.append(date_to)
-    if admin1:
-        parts.append("(i.admin1 = ? OR i.admin1_ar = ? OR i.admin1_pcode = ?)")
-        params += [admin1] * 3
-    if admin2:
-        parts.append("(i.admin2 = ? OR i.admin2_ar = ?)")
-        params += [admin2] * 2
-    if event_type:
-        parts.append("(i.event_type = ? OR i.sub_event_type = ?)")
-        params += [event_type] * 2
-    if actor:
-        parts.append("i.actors LIKE ?")
-        params.append(f"%{actor}%")
-    if text:
-        parts.append("i.passage LIKE ?")
-        params.append(f"%{text}%")
-    if max_precision:
-        parts.append("i.precision <= ?")
-        params.append(max_precision)
-    if source_kind:
-        parts.append("i.source_kind = ?")
-        params.append(source_kind)
+    for value, sql in clauses:
+        if value:
+            parts.append(sql)
+            params += [value] * sql.count("?")
     return " AND ".join(parts), params
