@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also ask an online geocoder (Nominatim) for names the gazetteer lacks")
     c.add_argument("--online-domain", help="online geocoder host (default nominatim.openstreetmap.org)")
     c.add_argument("--online-scheme", default="https", choices=("http", "https"))
+    c.add_argument("--online-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="per-request timeout of the online geocoder (default 10)")
     c.set_defaults(func=cmd_geocode)
 
 
@@ -83,15 +85,14 @@ def cmd_geocode(args) -> int:
     else:
         text, _ = read_text_file(args.file)
     gp = Geoparser(path=args.gazetteer)
-    rows = [r.to_dict() for r in gp.parse(text)]
-    if args.online:
+    resolutions = gp.parse(text)
+    rows = [r.to_dict() for r in resolutions]
+    if args.online:  # off by default: without --online nothing leaves the machine
+        from geodata.geocoder import apply_online
+
         fb = _online(args)
-        for row in rows:
-            if row["lat"] is None:
-                loc = fb.geocode(row["text"])
-                if loc is not None:
-                    row.update(lat=loc.latitude, lon=loc.longitude, feature="online", precision=None,
-                               reason=f"online geocoder: {loc.address}")
+        for r, row in zip(resolutions, rows):
+            apply_online(row, fb.place_unknown(r, gp.gazetteer))  # None unless the gazetteer lacks it
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
@@ -104,11 +105,13 @@ def cmd_geocode(args) -> int:
 
 
 def _online(args):
+    """The online fallback of `geocode --online`: Nominatim (or --online-domain), one request a second,
+    cached in $INCIDENTMAP_HOME/online-geocode-cache.sqlite."""
     from geopy.geocoders import Nominatim
 
     from geodata.geocoder import USER_AGENT, OnlineFallback
 
-    kw = {"user_agent": USER_AGENT, "timeout": 10, "scheme": args.online_scheme}
+    kw = {"user_agent": USER_AGENT, "timeout": args.online_timeout, "scheme": args.online_scheme}
     if args.online_domain:
         kw["domain"] = args.online_domain
     return OnlineFallback(Nominatim(**kw))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from geodata.gazetteer import Gazetteer
 from geodata.recognize import Recognizer
-from geodata.resolve import Resolution, Resolver
+from geodata.resolve import Resolver
+from geodata.roles import assign_roles
+from geodata.schema import Resolution
 
 MAX_TEXT_CHARS = 5_000_000
 
@@ -23,9 +25,10 @@ class Geoparser:
         self.recognizer = Recognizer(self.gazetteer)
         self.resolver = Resolver(self.gazetteer)
 
-    def parse(self, text: str, lang: str | None = None) -> list[Resolution]:
-        """Resolutions for every place mention in `text`, in order. `lang` is a hint only: Arabic
-        and Latin script are told apart per word, so mixed-script text works without it."""
+    def parse(self, text: str, lang: str | None = None, query: bool = False) -> list[Resolution]:
+        """Resolutions for every place mention in `text`, in order, each with its role. `lang` is a hint only: Arabic
+        and Latin script are told apart per word, so mixed-script text works without it. `query=True`
+        reads the text as a place name a user asks for (see `Recognizer.find`)."""
         if not isinstance(text, str):
             raise TypeError(f"parse() takes text (str), not {type(text).__name__}; decode bytes first")
         if not text.strip():
@@ -38,11 +41,11 @@ class Geoparser:
                 if end < len(text):
                     cut = text.rfind("\n", pos, end)
                     end = cut + 1 if cut > pos else end
-                for r in self.parse(text[pos:end]):
+                for r in self.parse(text[pos:end], query=query):
                     r.start += pos
                     r.end += pos
                     out.append(r)
                 pos = end
             return out
-        mentions = self.recognizer.find(text)
-        return self.resolver.resolve(text, mentions)
+        mentions = self.recognizer.find(text, query=query)
+        return assign_roles(text, self.resolver.resolve(text, mentions))

@@ -22,8 +22,11 @@ from functools import lru_cache
 
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 ARABIC_LETTERS = re.compile("[\u0620-\u064a\u066e-\u06d3]")
-# A word: a run of letters/digits in any script; apostrophes and ayn marks stay inside Latin words.
-WORD = re.compile(r"[^\W_]+(?:['’ʿʾ`‘][^\W_]+)*", re.UNICODE)
+# A word: a run of letters/digits in any script, Arabic vowel marks, shadda and tatweel included
+# (they are not \w, and "دارةِ عزّة" must stay two words, not four); apostrophes and ayn marks
+# stay inside Latin words, but an English possessive ("Homs's") is not part of the name.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:['’ʿʾ`‘](?!s\b)(?:[^\W_]|[{_MARKS}])+)*", re.UNICODE)
 
 _ARABIC_FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
@@ -31,7 +34,8 @@ _ARABIC_FOLD = str.maketrans({
     "ک": "ك", "گ": "ك", "ڤ": "ف", "پ": "ب", "چ": "ج", "ژ": "ز",
     "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
 })
-_ARABIC_LOOSE = str.maketrans({"ص": "س", "ط": "ت", "ض": "د", "ظ": "ز", "ذ": "ز", "ث": "ت", "ة": "ه"})
+_ARABIC_LOOSE = str.maketrans({"ص": "س", "ط": "ت", "ض": "د", "ظ": "ز", "ذ": "ز", "ث": "ت", "ة": "ه", "خ": "ح"})
+_ARABIC_INNER_VOWELS = re.compile("(?<=.)[اوي]")
 
 # Proclitics that attach to a place name in running Arabic text, longest first.
 ARABIC_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "فب", "فل",
@@ -58,8 +62,11 @@ def fold_arabic_word(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def loose_arabic_word(word: str) -> str:
-    """Fold further: emphatic/plain letter pairs (ص/س، ط/ت، ض/د، ظ/ذ/ز، ث/ت) and doubled letters."""
+    """A consonant skeleton: emphatic/plain letter pairs (ص/س، ط/ت، ض/د، ظ/ذ/ز، ث/ت), خ/ح (a
+    dropped dot: نخشبا/نحشبا), long vowels after the first letter (يمادية/اليمضية, بريغيت/بريغث)
+    and doubled letters folded away."""
     w = fold_arabic_word(word).translate(_ARABIC_LOOSE)
+    w = _ARABIC_INNER_VOWELS.sub("", w)
     return re.sub(r"(.)\1+", r"\1", w)
 
 
@@ -67,15 +74,15 @@ def arabic_clitic_readings(word: str) -> list[tuple[int, str]]:
     """(characters skipped, reading) for the word and each reading without a proclitic, shortest
     proclitic first: والموزرة → (0, والموزرة), (1, الموزرة), (3, موزرة)."""
     w = ARABIC_DIACRITICS.sub("", word)
-    if w != word:  # offsets below are into the original word: only the plain case shifts them
-        return [(0, w)]
+    # offsets are into the original word: map each plain letter back to its position there
+    pos = [i for i, c in enumerate(word) if not ARABIC_DIACRITICS.match(c)] + [len(word)]
     readings = [(0, w)]
     for p in sorted(ARABIC_PROCLITICS, key=len):
         if w.startswith(p) and len(w) - len(p) >= 3:
             rest = w[len(p):]
             if p.endswith("لل"):  # لل = لِ + الـ with the alef dropped
                 rest = "ال" + rest
-            readings.append((len(p), rest))
+            readings.append((pos[len(p)], rest))
     return readings
 
 

@@ -6,25 +6,38 @@ are concatenated without separators, so a name matches whether the text joins it
 ("كفر نبل"/"كفرنبل"), and a match only counts when it starts and ends on word boundaries. The
 longest match wins; loose matches fill only spans no exact match covers.
 
-Context rules: a Latin-script match must start with a capital letter; a name that is also an
-ordinary word (flagged at build time) needs a trigger word before it (قرية، بلدة، village of…) or a
-neighbour in a list of places ("قرى بليون والموزرة…").
+Whether a match names a place *here* is decided from its context, with the hand-written word
+lists of `geodata.lexicons`:
+* vetoes: a Latin span holding a function word ("But in", "At the"), an acronym ("SANA", "US BLU"),
+  a person's name (after a given name, particle or title: "Rami Abdel Rahman", "President Bashar",
+  "الشيخ …"), the speaker of "said", or a piece of an organisation's name ("Ahrar al-Sham",
+  "هيئة تحرير الشام");
+* a name that is also an ordinary word (curated lists, word frequency, given names, kunyas)
+  needs a trigger word before it (قرية، بلدة، village of…) or a place neighbour in a list;
+* a loose (spelling-variant) match needs support: a trigger, a list neighbour, or — checked by the
+  resolver — the administrative unit the sentence names;
+* an Arabic word is read as proclitic + name only when it is rarer whole than split (ورقة stays
+  "paper", والرقة is "and Raqqa").
+A name after a trigger word that no gazetteer holds becomes an `unknown` mention (tier "unknown").
 """
 
 from __future__ import annotations
 
 import json
 import re
-from itertools import accumulate
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 
 import ahocorasick
+from wordfreq import zipf_frequency
 
 from geodata.gazetteer import Gazetteer, NameEntry
+from geodata.lexicons import word_set
 from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_readings, fold_arabic_word,
                                fold_latin_word, is_arabic, is_ordinary_word, loose_arabic_word, loose_latin_word,
                                split_words)
+from geodata.schema import Mention
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
@@ -47,38 +60,6 @@ class Word:
     loose: str
     arabic: bool
     clitic: str = ""  # proclitic stripped from the front (و، ب، بال…)
-
-
-@dataclass
-class Mention:
-    """A span of text that names one or more gazetteer places."""
-
-    text: str
-    start: int
-    end: int
-    entries: list[NameEntry]
-    tier: str = "exact"  # or "loose"
-    trigger: str = ""  # the trigger word before (or after) it, folded
-    trigger_kind: str = ""  # village, town, city, vicinity, area, countryside, governorate, district…
-    conjoined: bool = False  # joined to a neighbour by و / "and" / a comma
-    evidence: list[str] = field(default_factory=list)
-
-    @property
-    def place_ids(self) -> list[str]:
-        seen, out = set(), []
-        for e in self.entries:
-            if e.place_id not in seen:
-                seen.add(e.place_id)
-                out.append(e.place_id)
-        return out
-
-    @property
-    def arabic(self) -> bool:
-        return is_arabic(self.text)
-
-    @property
-    def common(self) -> bool:
-        return all(e.common for e in self.entries)
 
 
 class Recognizer:
@@ -110,6 +91,14 @@ class Recognizer:
         self.triggers_en_before: dict[str, str] = trig["english_before"]
         self.triggers_en_after: dict[str, str] = trig["english_after"]
         self.vocab.update(self.triggers_ar)
+        self.function_en = word_set("function_words_en.txt")
+        self.function_ar = word_set("function_words_ar.txt")
+        self.ordinary = word_set("ordinary_ar.txt") | word_set("ordinary_en.txt")
+        self.given = word_set("given_names.txt")
+        self.titles = word_set("person_cues.txt", "title")
+        self.speech = word_set("person_cues.txt", "speech")
+        self.org_before = word_set("organisation_prefixes.txt", "arabic") | word_set("organisation_prefixes.txt", "latin")
+        self.org_after = word_set("organisation_prefixes.txt", "latin_after")
 
     @staticmethod
     def _automaton(table: dict[str, list[NameEntry]]):
@@ -153,7 +142,8 @@ class Recognizer:
 
     def _arabic_reading(self, w: str) -> tuple[int, str, str]:
         """(proclitic length, exact key, loose key): the word itself, or its reading without a
-        proclitic when only that one is a gazetteer word (والموزرة → الموزرة)."""
+        proclitic when only that one is a gazetteer word (والموزرة → الموزرة) and the whole word
+        is rarer than the split reading (ورقة "paper" is not و + الرقة; وزارة is not و + زارة)."""
         readings = arabic_clitic_readings(w)
         skip, chosen = readings[0]
         key = fold_arabic_word(chosen)
@@ -161,9 +151,20 @@ class Recognizer:
             for sk, r in readings[1:]:
                 k = fold_arabic_word(r)
                 if k in self.vocab or loose_arabic_word(r) in self.loose_vocab:
+                    if not self._rarer_whole(chosen, r):
+                        break
                     skip, chosen, key = sk, r, k
                     break
         return skip, key, loose_arabic_word(chosen)
+
+    @staticmethod
+    def _rarer_whole(whole: str, rest: str) -> bool:
+        """True when the unsplit word is rarer in running Arabic than its split reading."""
+        zw = zipf_frequency(whole, "ar")
+        if zw < 3.0:
+            return True
+        alt = rest if rest.startswith("ال") else "ال" + rest
+        return zw < max(zipf_frequency(rest, "ar"), zipf_frequency(alt, "ar"))
 
     @staticmethod
     def _capitalised_after_article(w: Word) -> bool:
@@ -192,11 +193,14 @@ class Recognizer:
                     found.append((i, j, entries))
         return found
 
-    def find(self, text: str) -> list[Mention]:
-        """Every mention in `text`, in order of appearance."""
+    def find(self, text: str, query: bool = False) -> list[Mention]:
+        """Every mention in `text`, in order of appearance. `query=True` reads the text as a place
+        name asked for by a user (a geocoder query): it names a place by intent, so ordinary-word,
+        person and spelling-variant checks are off."""
         words = self.words(text)
         if not words:
             return []
+        shouting = _mostly_capitals(text)
         candidates = [(i, j, e, "exact") for i, j, e in self._matches(words, "exact", text)]
         candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose", text)]
         # Longest span first (in characters), exact before loose, then leftmost.
@@ -211,22 +215,150 @@ class Recognizer:
                 continue
             if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
+            if not query and self._veto(words, i, j, text, entries, shouting, tier):
+                continue
             for k in range(i, j + 1):
                 taken[k] = True
             chosen.append((i, j, entries, tier))
-        chosen.sort()
+        if not query:
+            chosen += self._unknown_names(words, taken, text)
+        chosen.sort(key=lambda c: c[0])
         mentions = []
         for i, j, entries, tier in chosen:
             m = Mention(text=text[words[i].start:words[j].end], start=words[i].start, end=words[j].end,
                         entries=list(entries), tier=tier)
             self._context(m, words, i, j, text)
+            if tier == "unknown":
+                m.evidence.append(f"«{m.text}» after «{m.trigger}» is in no gazetteer")
             mentions.append(m)
         self._mark_lists(mentions, text)
-        return [m for m in mentions if self._admissible(m)]
+        mentions = [m for m in mentions if self._admissible(m, query)]
+        if not query and not self._about_syria(mentions, text):
+            mentions = [m for m in mentions if not self._village_without_support(m)]
+        return mentions
 
-    def _admissible(self, m: Mention) -> bool:
-        """A name that is also an ordinary word needs a trigger or a list of places around it."""
-        if m.arabic:
+    def _about_syria(self, mentions: list[Mention], text: str) -> bool:
+        """Does the text say it is about Syria: the country's name, or a Syrian governorate,
+        district or large town among its places?"""
+        if _SYRIA.search(text):
+            return True
+        for m in mentions:
+            for pid in m.place_ids:
+                p = self.gazetteer.places[pid]
+                if p.country == "SY" and (p.kind in ("governorate", "district", "area") or
+                                          p.population >= IMPORTANT_POPULATION):
+                    return True
+        return False
+
+    def _village_without_support(self, m: Mention) -> bool:
+        """A Syrian village named with neither a trigger word nor a list, in a text that never says it
+        is about Syria, is a word that happens to be a village's name (السلمية "peaceful")."""
+        if m.conjoined or (m.trigger and m.trigger_kind not in ("in", "direction")) or m.unknown:
+            return False
+        places = [self.gazetteer.places[p] for p in m.place_ids]
+        return all(p.country == "SY" and p.kind in ("locality", "subdistrict") for p in places)
+
+    # ---- context: is this span a place here? ------------------------------------------------
+    def _adjacent(self, words: list[Word], a: int, b: int, text: str) -> bool:
+        """Words a and b (a < b, neighbours) stand next to each other with only spaces between."""
+        return 0 <= a and b < len(words) and text[words[a].end:words[b].start].strip() == ""
+
+    def _veto(self, words: list[Word], i: int, j: int, text: str, entries, shouting: bool, tier: str = "exact") -> str:
+        """Why the span words[i..j] is not a place name here, or "" when nothing speaks against it."""
+        first, last = words[i], words[j]
+        span = words[i:j + 1]
+        prev = words[i - 1] if i > 0 and self._adjacent(words, i - 1, i, text) else None
+        prev2 = words[i - 2] if prev is not None and i > 1 and self._adjacent(words, i - 2, i - 1, text) else None
+        nxt = words[j + 1] if self._adjacent(words, j, j + 1, text) else None
+        if first.arabic:
+            if prev is not None and (prev.exact in self.titles or prev.exact in self.org_before):
+                return f"after «{prev.text}»: a person's or organisation's name"
+            if prev2 is not None and prev2.exact in self.org_before and prev.exact not in self.triggers_ar:
+                return f"after «{prev2.text} {prev.text}»: an organisation's name"
+            if prev is not None and prev.exact in self.given and prev.exact not in self.function_ar \
+                    and not first.clitic:
+                return f"after the given name «{prev.text}»: a person's name"
+            if all(w.exact in self.function_ar for w in span):
+                return "a function word"
+            if tier == "loose" and any(w.exact in self.function_ar for w in span):
+                return "a spelling variant that needs a function word («عين عيسى في»)"
+            return ""
+        countries = all(self.gazetteer.places[e.place_id].kind == "country" for e in entries)
+        for w in span:
+            if w.exact in self.function_en:
+                return f"holds the function word «{w.text}»"
+            if not shouting and w.text.isupper() and len(w.text) <= 5 and not countries and not (
+                    nxt is None and text[last.end:last.end + 2] in (", ", " (")):
+                return f"«{w.text}» is an acronym"
+        if prev is not None and prev.text[:1].isupper() and (
+                prev.exact in self.given or prev.exact in self.titles) and prev.exact not in self.triggers_en_before:
+            return f"after «{prev.text}»: a person's name"
+        if prev is not None and (prev.exact in self.org_before or (prev2 is not None and prev2.exact in self.org_before)):
+            return f"after «{prev.text}»: an organisation's name"
+        nxt_cap = nxt is not None and (nxt.text[:1].isupper() or self._capitalised_after_article(nxt))
+        if nxt_cap and not shouting and (first.exact in self.given or nxt.exact in self.given) \
+                and nxt.exact not in self.triggers_en_after:
+            return f"followed by «{nxt.text}»: a person's name"
+        if nxt_cap and first.exact in self.org_before:
+            return f"«{first.text} {nxt.text}» opens an organisation's name"
+        if nxt is not None and nxt.exact in self.speech:
+            return f"the speaker of «{nxt.text}»"
+        if nxt_cap and nxt.exact in self.org_after:
+            return f"part of the organisation name «{first.text} … {nxt.text}»"
+        return ""
+
+    def _unknown_names(self, words: list[Word], taken: list[bool], text: str) -> list:
+        """Names after a village/town trigger that no gazetteer holds ("قرية الزعفرانة",
+        "the village of Tal Jabin"): one candidate each, with no entries."""
+        out = []
+        n = len(words)
+        for k, w in enumerate(words):
+            kind = self.triggers_ar.get(w.exact) if w.arabic else None
+            if not w.arabic and w.exact == "of" and k > 0 and words[k - 1].exact in ("village", "villages", "town", "towns"):
+                kind = words[k - 1].exact
+            if kind not in ("village", "villages", "town", "towns"):
+                continue
+            i = k + 1
+            while i < n and not taken[i] and self._adjacent(words, i - 1, i, text) and self._name_word(words[i]):
+                j = i
+                if words[i].arabic and words[i].exact in _COMPOUND_HEADS and j + 1 < n and not taken[j + 1] \
+                        and self._adjacent(words, j, j + 1, text) and self._name_word(words[j + 1]):
+                    j += 1
+                elif not words[i].arabic:
+                    while j + 1 < n and j - i < 2 and not taken[j + 1] and self._adjacent(words, j, j + 1, text) \
+                            and words[j + 1].text[:1].isupper() and self._name_word(words[j + 1]):
+                        j += 1
+                if self._veto(words, i, j, text, [], False):
+                    break
+                out.append((i, j, [], "unknown"))
+                for t in range(i, j + 1):
+                    taken[t] = True
+                if not kind.endswith("s"):
+                    break
+                # a list after a plural trigger: "قرى X وY", "villages of X, Y and Z"
+                i = j + 1
+                while i < n and (words[i].exact in ("and", "or") or words[i].text in ("و", "أو")):
+                    i += 1
+                if i < n and words[i].arabic and not words[i].clitic.startswith("و") and i == j + 1 \
+                        and text[words[j].end:words[i].start].strip() not in (",", "،"):
+                    break
+        return out
+
+    def _name_word(self, w: Word) -> bool:
+        """Could this word be (part of) an unknown place name?"""
+        if w.text.isdigit() or w.exact in self.triggers_ar or w.exact in self.triggers_en_before:
+            return False
+        if w.arabic:
+            bare = ARABIC_DIACRITICS.sub("", w.text)
+            return w.exact not in self.function_ar and len(bare) >= 3 and zipf_frequency(bare, "ar") < 3.5
+        return w.text[:1].isupper() and w.exact not in self.function_en and not is_ordinary_word(w.text)
+
+    def _admissible(self, m: Mention, query: bool = False) -> bool:
+        """A name that is also an ordinary word (or a given name) needs a trigger or a list of places
+        around it; a loose match needs support (a trigger, a list, else the resolver's context)."""
+        if m.unknown:
+            return True
+        if is_arabic(m.text):
             if fold_arabic_word(m.text) in self.triggers_ar:
                 return False  # "مدينة" is a trigger, not the villages called al-Madina
             # Abroad, only the exact Arabic spelling counts (آمل is not أمل).
@@ -237,10 +369,32 @@ class Recognizer:
                                 for n in self.gazetteer.places[e.place_id].all_names())]
             if not m.entries:
                 return False
-        if not (m.common or self._frequent_word(m)):
+        if query:
             return True
-        strong_trigger = m.trigger and m.trigger_kind not in ("in", "direction")
-        return bool(strong_trigger or m.conjoined)
+        strong_trigger = bool(m.trigger) and m.trigger_kind not in ("in", "direction")
+        if m.tier == "loose" and not (strong_trigger or m.conjoined):
+            m.evidence.append("spelling variant without a trigger or a list: needs the sentence's "
+                              "administrative context")
+            m.needs_context = True
+        ordinary = self._ordinary(m)
+        if not ordinary:
+            return True
+        if strong_trigger or m.conjoined:
+            m.evidence.append(f"«{m.text}» is also {ordinary}; kept for the trigger or list around it")
+            return True
+        return False
+
+    def _ordinary(self, m: Mention) -> str:
+        """What else the name is, when it is also an ordinary word or a person's name; "" if not."""
+        key = "".join(w.exact for w in self.words(m.text))
+        if key in self.ordinary:
+            return "an ordinary word"
+        parts = [w.exact for w in self.words(m.text)]
+        if parts and all(p in self.given or p in _KUNYA for p in parts):
+            return "a person's name"
+        if m.common or self._frequent_word(m):
+            return "a frequent word"
+        return ""
 
     def _frequent_word(self, m: Mention) -> bool:
         if len(m.text.split()) > 1:
@@ -249,6 +403,8 @@ class Recognizer:
         if any(p.kind in ("governorate", "country") or p.population >= IMPORTANT_POPULATION
                * (1 if p.country == "SY" else 20) for p in places):
             return False
+        if not is_arabic(m.text) and zipf_frequency(fold_latin_word(m.text), "en") >= LATIN_COMMON_ZIPF:
+            return True  # "Kurdish", "Salah", "Baum": frequent in English text
         return is_ordinary_word(m.text)
 
     def _context(self, m: Mention, words: list[Word], i: int, j: int, text: str) -> None:
@@ -285,11 +441,31 @@ class Recognizer:
 
     @staticmethod
     def _mark_lists(mentions: list[Mention], text: str) -> None:
-        """Mentions separated only by a comma, و or "and" form a list: each supports the other."""
+        """Mentions separated only by a comma, و or "and" form a list: each supports the other,
+        provided one of them is a plain gazetteer name (two ordinary words prove nothing)."""
         for a, b in zip(mentions, mentions[1:]):
             gap = " ".join(text[a.end:b.start].split())
-            if gap in (",", "،", "and", ", and", "or", "و", "، و", ", و", "أو") and not (a.common and b.common):
+            solid = lambda m: not m.common and m.tier == "exact"  # noqa: E731
+            if gap in (",", "،", "and", ", and", "or", "و", "، و", ", و", "أو") and (solid(a) or solid(b)):
                 a.conjoined = b.conjoined = True
                 if a.trigger and not b.trigger and a.trigger_kind in ("villages", "towns", "cities"):
                     b.trigger, b.trigger_kind = a.trigger, a.trigger_kind
                     b.evidence.append(f"in a list after «{a.trigger}»")
+
+
+LATIN_COMMON_ZIPF = 3.0  # a one-word Latin name this frequent in English is a word or a first name
+_KUNYA = frozenset({"ابو", "ابن", "بن", "ام", "abu", "abou", "ibn", "bin", "umm", "um"})
+# Arabic words that open a compound village name: an unknown name after a trigger takes two words.
+_COMPOUND_HEADS = frozenset(fold_arabic_word(w) for w in (
+    "كفر", "تل", "عين", "دير", "خربة", "بيت", "أم", "أبو", "جسر", "مزرعة", "رأس", "بئر", "قصر", "حوش", "معرة",
+    "عرب", "جب", "بير", "خان", "سد"))
+_SYRIA = re.compile(r"\bSyria|سوري|السوري|الشام|دمشق|\bDamascus|\bAleppo|حلب|إدلب|ادلب|\bIdl?ib")
+_CAPITALS = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
+def _mostly_capitals(text: str) -> bool:
+    """Headline case or all capitals: capital-letter cues say nothing there."""
+    sample = text[:2000]
+    caps, lows = len(_CAPITALS.findall(sample)), len(_LOWER.findall(sample))
+    return caps + lows > 0 and caps > 0.5 * (caps + lows)

@@ -10,19 +10,26 @@ Each candidate place of a mention is scored on:
 Wrong-context guard: when the sentence names a containing unit and no candidate lies in it (the
 seed's عين عيسى "في جبل التركمان بريف اللاذقية" only has namesakes in Raqqa), the answer is that
 containing unit at a coarser precision, with the reason in its evidence.
+
+A name no gazetteer holds (an `unknown` mention after قرية/"village of") is answered with the
+containing unit the sentence names, at precision 2–3 and reason "not in gazetteer", or with no
+place when the sentence names none. A spelling-variant match that the recogniser could not support
+is kept only when the sentence's unit or a place named exactly nearby vouches for it.
+
+The scores' weights live in `geodata.weights` (fitted by `bench/fit_weights.py`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
 
 from geodata.gazetteer import Gazetteer
 from geodata.place import Place
-from geodata.recognize import Mention
+from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
+from geodata.weights import WEIGHTS, ResolutionWeights
 
 LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
                   "neighbourhood", "facility"}
@@ -39,46 +46,6 @@ def km(a: Place, b: Place) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-@dataclass
-class Resolution:
-    """The answer for one mention."""
-
-    text: str
-    start: int
-    end: int
-    place: Place | None
-    precision: int | None
-    confidence: float
-    alternatives: list[tuple[Place, float]] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-    reason: str = ""
-    trigger_kind: str = ""
-
-    def to_dict(self) -> dict:
-        p = self.place
-        return {
-            "text": self.text, "start": self.start, "end": self.end,
-            "lat": p.lat if p else None, "lon": p.lon if p else None,
-            "name_ar": p.name_ar if p else None, "name_en": p.name_en if p else None,
-            "feature": p.kind if p else None,
-            "admin1": p.admin1.name_en if p and p.admin1 else None,
-            "admin1_ar": p.admin1.name_ar if p and p.admin1 else None,
-            "admin1_pcode": p.admin1.pcode if p and p.admin1 else None,
-            "admin2": p.admin2.name_en if p and p.admin2 else None,
-            "admin2_ar": p.admin2.name_ar if p and p.admin2 else None,
-            "country": p.country if p else None,
-            "radius_km": p.radius_km if p else None,
-            "precision": self.precision, "confidence": round(self.confidence, 3),
-            "id": p.id if p else None,
-            "alternatives": [{"id": a.id, "name_en": a.name_en, "name_ar": a.name_ar,
-                              "admin1": a.admin1.name_en if a.admin1 else None,
-                              "lat": a.lat, "lon": a.lon, "score": round(s, 2)}
-                             for a, s in self.alternatives],
-            "evidence": self.evidence,
-            "reason": self.reason or None,
-        }
-
-
 def precision_of(place: Place, trigger_kind: str) -> int:
     if place.kind in ("governorate", "country"):
         return 3
@@ -88,8 +55,9 @@ def precision_of(place: Place, trigger_kind: str) -> int:
 
 
 class Resolver:
-    def __init__(self, gazetteer: Gazetteer):
+    def __init__(self, gazetteer: Gazetteer, weights: ResolutionWeights = WEIGHTS):
         self.gazetteer = gazetteer
+        self.w = weights
         self._km: dict[tuple[str, str], float] = {}
 
     def _dist(self, a: Place, b: Place) -> float:
@@ -171,15 +139,46 @@ class Resolver:
                     anchors.append((m, places[0]))
         out, memo = [], {}
         for m, ctx in zip(mentions, contexts):
+            if m.unknown:
+                out.append(self._resolve_unknown(m, ctx))
+                continue
             # A name repeated in the same circumstances gets the same answer: compute it once.
             key = (tuple(m.place_ids), m.tier, m.trigger_kind, tuple(u.id for u in ctx), tuple(m.evidence),
                    any(am is m for am, _ in anchors))
             if key not in memo:
                 memo[key] = self._resolve_one(m, ctx, anchors)
             r = memo[key]
+            if m.needs_context and not self._supported(r, ctx, anchors, m):
+                continue
             out.append(Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, r.alternatives,
-                                  list(r.evidence), r.reason, r.trigger_kind))
+                                  list(r.evidence), r.reason, r.trigger_kind, tier=m.tier))
         return out
+
+    def _supported(self, r: Resolution, ctx: list[Place], anchors, m: Mention) -> bool:
+        """A spelling-variant match stands when the sentence's unit holds it or a place named exactly
+        in the text lies within 25 km of it."""
+        p = r.place
+        if p is None or r.reason:
+            return False
+        if ctx and any(self._fits(p, u) for u in ctx):
+            r.evidence.append("spelling variant supported by the administrative context")
+            return True
+        if any(am is not m and am.tier == "exact" and a.id != p.id and self._dist(p, a) <= 25 for am, a in anchors):
+            r.evidence.append("spelling variant supported by a place named nearby")
+            return True
+        return False
+
+    def _resolve_unknown(self, m: Mention, ctx: list[Place]) -> Resolution:
+        evidence = list(m.evidence)
+        if not ctx:
+            evidence.append("the text names no containing district, governorate or area")
+            return Resolution(m.text, m.start, m.end, None, None, 0.0, [], evidence, reason=NOT_IN_GAZETTEER,
+                              trigger_kind=m.trigger_kind, tier=m.tier)
+        unit = sorted(ctx, key=lambda u: ({"area": 0, "subdistrict": 1, "district": 2}.get(u.kind, 3)))[0]
+        evidence.append(f"placed at the {unit.kind} the text names: {unit.name_en}")
+        return Resolution(m.text, m.start, m.end, unit, 3 if unit.kind == "governorate" else 2,
+                          self.w.unknown_confidence, [], evidence, reason=NOT_IN_GAZETTEER,
+                          trigger_kind=m.trigger_kind, tier=m.tier)
 
     def _resolve_one(self, m: Mention, ctx: list[Place], anchors) -> Resolution:
         places = self._places(m)
@@ -189,28 +188,29 @@ class Resolver:
             s = self._kind_score(p, m.trigger_kind, n_kinds)
             notes = []
             if p.kind not in ("district", "subdistrict"):  # their population is a sum, not a size
-                s += 0.4 * math.log10(p.population + 1)
+                s += self.w.population_log10 * math.log10(p.population + 1)
             if m.tier == "loose":
-                s -= 0.5
+                s += self.w.loose_match
             if p.country != "SY" and p.population < 1_000_000 and p.kind != "country":
-                s -= 1.0
+                s += self.w.abroad
             local = p.kind in ("locality", "city", "subdistrict") and p.country == "SY"
             if ctx and local:
                 if any(self._fits(p, u) for u in ctx):
-                    s += 4.0
+                    s += self.w.inside_context
                     notes.append("inside " + " / ".join(sorted({u.name_en for u in ctx if self._fits(p, u)})))
                 else:
-                    s -= 4.0
+                    s += self.w.outside_context
             if p.kind == "governorate" and anchors:
                 inside = sum(1 for am, a in anchors if am is not m and a.admin1 and a.admin1.id == p.id)
                 if inside * 2 >= len(anchors):
-                    s += 1.5
+                    s += self.w.governorate_holds_others
                     notes.append(f"{inside} of the other places named lie in it")
             near = [self._dist(p, a) for am, a in anchors if am is not m and a.id != p.id]
             if near and (local or p.kind == "area"):
                 near.sort()
                 d = near[len(near) // 2]
-                s += 2.0 if d < 25 else 1.0 if d < 75 else 0.0 if d < 250 else -1.0
+                s += (self.w.near_25km if d < 25 else self.w.near_75km if d < 75 else
+                      self.w.near_250km if d < 250 else self.w.far)
                 notes.append(f"median {d:.0f} km from the other places named")
             scored.append((s, p, notes))
         scored.sort(key=lambda t: -t[0])
@@ -228,23 +228,23 @@ class Resolver:
             evidence.append(f"no «{m.text}» in {' / '.join(u.name_en for u in ctx)} in the gazetteer; "
                             f"namesakes elsewhere: {elsewhere}")
             evidence.append(f"answered with the containing {unit.kind} the text names: {unit.name_en}")
-            return Resolution(m.text, m.start, m.end, unit, 3 if unit.kind == "governorate" else 2, 0.5,
-                              [(p, s) for s, p, _ in scored[:3]], evidence,
-                              reason="not in the gazetteer where the text places it", trigger_kind=m.trigger_kind)
+            return Resolution(m.text, m.start, m.end, unit, 3 if unit.kind == "governorate" else 2,
+                              self.w.wrong_context_confidence, [(p, s) for s, p, _ in scored[:3]], evidence,
+                              reason=WRONG_CONTEXT, trigger_kind=m.trigger_kind, tier=m.tier)
 
         # Confidence: softmax over candidates, counting records of the same place together.
-        weights = [math.exp((s - best_s) / 1.5) for s, _, _ in scored]
+        weights = [math.exp((s - best_s) / self.w.softmax_temperature) for s, _, _ in scored]
         same = sum(w for w, (_, p, _) in zip(weights, scored) if p.id == best.id or
                    (p.kind not in ("governorate", "country") and best.kind not in ("governorate", "country")
                     and km(p, best) < SAME_PLACE_KM))
         conf = same / sum(weights)
         if m.tier == "loose":
-            conf *= 0.85
+            conf *= self.w.loose_confidence
         if not m.trigger and not ctx and len(m.text) < 5:
-            conf *= 0.9
+            conf *= self.w.short_name_confidence
         evidence += notes
         if len(scored) > 1:
             evidence.append(f"chosen over {len(scored) - 1} other candidate(s)")
         alternatives = [(p, s) for s, p, _ in scored[1:4]]
         return Resolution(m.text, m.start, m.end, best, precision_of(best, m.trigger_kind), conf,
-                          alternatives, evidence, trigger_kind=m.trigger_kind)
+                          alternatives, evidence, trigger_kind=m.trigger_kind, tier=m.tier)

@@ -3,10 +3,10 @@
 1. Sentences of the body (title, date line and caption are skipped).
 2. Places: the geoparser's resolutions, by sentence.
 3. A sentence with an event cue yields incidents; one without is context only.
-4. Which places are incident locations: a governorate-level place is context when the sentence
-   also names something more precise; an area or district is context when another location lies
-   inside it; a place named in a talks/agreement/road frame is context; countries are context;
-   one place counts once per sentence.
+4. Which places are incident locations: only targets (the geoparser's roles set firing
+   positions, reference points, road endpoints, speakers' seats, framing areas and background
+   aside, with the reason in their evidence); a governorate-level place is context when the
+   sentence also names something more precise; one place counts once per sentence.
 5. For each location: the event cue nearest before it (else after it), the actors of the sentence
    with their role (before the cue: attacker; after: target), the date from the sentence's
    wording and the publication date, and fatalities when stated.
@@ -19,16 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from geodata.resolve import Resolution
+from geodata.schema import Resolution
 from geodata.sentences import sentence_spans
 from incidents.articles import Article
 from incidents.dates import event_date
 from incidents.lexicon import Hit, actor_mentions, event_cues
 
-# Words that make a place a frame of reference rather than where something happened.
-_CONTEXT_FRAME = re.compile(
-    r"(?:مباحثات|محادثات|مفاوضات|اجتماع|قمة|اتفاق|طريق|أوتوستراد|وزير|سفار|talks|negotiations|summit|"
-    r"meeting|agreement|highway|road|minister|embassy|ministry)", re.I)
 _NONE_REPORTED = re.compile(
     r"(?:(?:من\s+)?دون\s+(?:ورود\s+)?أنباء\s+عن\s+(?:وقوع\s+)?(?:إصابات|ضحايا|قتلى)|لم\s+ترد\s+أنباء\s+عن\s+(?:إصابات|ضحايا)|"
     r"no (?:reported )?(?:casualties|fatalities|deaths|injuries)|neither (?:fatalities|injuries|deaths) nor|"
@@ -75,17 +71,8 @@ def fatalities_in(text: str) -> int | None:
     return None
 
 
-def _locations(resolutions: list[Resolution], sentence: str, s_start: int) -> list[Resolution]:
-    placed = [r for r in resolutions if r.place is not None and r.place.kind != "country"]
-    keep = []
-    for r in placed:
-        before = sentence[max(0, r.start - s_start - 40):r.start - s_start]
-        after = sentence[r.end - s_start:r.end - s_start + 30]
-        # "المباحثات ... في أنقرة", "طريق حلب": a frame of reference, not where it happened
-        if (r.precision != 1 and _CONTEXT_FRAME.search(before)) or \
-                (r.place.country != "SY" and _CONTEXT_FRAME.search(before + after)):
-            continue
-        keep.append(r)
+def _locations(resolutions: list[Resolution]) -> list[Resolution]:
+    keep = [r for r in resolutions if r.place is not None and r.role == "target" and r.place.kind != "country"]
     if any((r.precision or 3) < 3 for r in keep):
         keep = [r for r in keep if (r.precision or 3) < 3]
     out, seen = [], set()
@@ -168,7 +155,7 @@ def extract(article: Article, geoparser) -> list[Incident]:
         if not cues:
             continue
         in_sentence = [r for r in resolutions if s <= r.start and r.end <= e]
-        locations = _locations(in_sentence, sentence, s)
+        locations = _locations(in_sentence)
         if not locations:
             continue
         ps, pe = _passage(text, spans, i)
