@@ -150,7 +150,8 @@ class Recognizer:
         if key not in self.vocab and loose_arabic_word(chosen) not in self.loose_vocab:
             for sk, r in readings[1:]:
                 k = fold_arabic_word(r)
-                if k in self.vocab or loose_arabic_word(r) in self.loose_vocab:
+                joined = next((h for h in _COMPOUND_HEADS if k.startswith(h) and k[len(h):] in self.vocab), None)
+                if k in self.vocab or loose_arabic_word(r) in self.loose_vocab or joined:
                     if not self._rarer_whole(chosen, r):
                         break
                     skip, chosen, key = sk, r, k
@@ -233,15 +234,14 @@ class Recognizer:
             mentions.append(m)
         self._mark_lists(mentions, text)
         mentions = [m for m in mentions if self._admissible(m, query)]
-        if not query and not self._about_syria(mentions, text):
-            mentions = [m for m in mentions if not self._village_without_support(m)]
+        if not query and not _SYRIA.search(text):
+            mentions = [m for m in mentions
+                        if not (self._village_without_support(m) and not self._about_syria([o for o in mentions if o is not m]))]
         return mentions
 
-    def _about_syria(self, mentions: list[Mention], text: str) -> bool:
-        """Does the text say it is about Syria: the country's name, or a Syrian governorate,
-        district or large town among its places?"""
-        if _SYRIA.search(text):
-            return True
+    def _about_syria(self, mentions: list[Mention]) -> bool:
+        """Do these mentions say the text is about Syria: a Syrian governorate, district, area or
+        large town among them (the country's name is checked on the text itself)?"""
         for m in mentions:
             for pid in m.place_ids:
                 p = self.gazetteer.places[pid]
@@ -252,11 +252,17 @@ class Recognizer:
 
     def _village_without_support(self, m: Mention) -> bool:
         """A Syrian village named with neither a trigger word nor a list, in a text that never says it
-        is about Syria, is a word that happens to be a village's name (السلمية "peaceful")."""
+        is about Syria, is a word that happens to be a village's name (السلمية "peaceful") — when
+        its name is a word at all: a rare string (Saraqib) is still the village."""
         if m.conjoined or (m.trigger and m.trigger_kind not in ("in", "direction")) or m.unknown:
             return False
+        plain = ARABIC_DIACRITICS.sub("", m.text)
+        if zipf_frequency(plain, "ar" if is_arabic(plain) else "en") < SYRIA_FILTER_ZIPF:
+            return False
         places = [self.gazetteer.places[p] for p in m.place_ids]
-        return all(p.country == "SY" and p.kind in ("locality", "subdistrict") for p in places)
+        return all(p.country == "SY" and (p.kind in ("locality", "subdistrict") or
+                                          (p.kind == "district" and p.population < IMPORTANT_POPULATION * 4))
+                   for p in places)
 
     # ---- context: is this span a place here? ------------------------------------------------
     def _adjacent(self, words: list[Word], a: int, b: int, text: str) -> bool:
@@ -270,6 +276,10 @@ class Recognizer:
         prev = words[i - 1] if i > 0 and self._adjacent(words, i - 1, i, text) else None
         prev2 = words[i - 2] if prev is not None and i > 1 and self._adjacent(words, i - 2, i - 1, text) else None
         nxt = words[j + 1] if self._adjacent(words, j, j + 1, text) else None
+        nxt_cap = nxt is not None and (nxt.text[:1].isupper() or self._capitalised_after_article(nxt))
+        if i == j and nxt is not None and (first.exact in _LATIN_HEADS and nxt_cap and nxt.exact not in self.function_en
+                                           and nxt.exact not in self.triggers_en_after):
+            return f"«{first.text}» opens the compound name «{first.text} {nxt.text}»"
         if first.arabic:
             if prev is not None and (prev.exact in self.titles or prev.exact in self.org_before):
                 return f"after «{prev.text}»: a person's or organisation's name"
@@ -290,12 +300,13 @@ class Recognizer:
             if not shouting and w.text.isupper() and len(w.text) <= 5 and not countries and not (
                     nxt is None and text[last.end:last.end + 2] in (", ", " (")):
                 return f"«{w.text}» is an acronym"
+        if tier == "loose" and i == j and zipf_frequency(first.text.lower(), "en") >= LATIN_COMMON_ZIPF:
+            return f"«{first.text}» is an English word (spelling-variant match)"
         if prev is not None and prev.text[:1].isupper() and (
                 prev.exact in self.given or prev.exact in self.titles) and prev.exact not in self.triggers_en_before:
             return f"after «{prev.text}»: a person's name"
         if prev is not None and (prev.exact in self.org_before or (prev2 is not None and prev2.exact in self.org_before)):
             return f"after «{prev.text}»: an organisation's name"
-        nxt_cap = nxt is not None and (nxt.text[:1].isupper() or self._capitalised_after_article(nxt))
         if nxt_cap and not shouting and (first.exact in self.given or nxt.exact in self.given) \
                 and nxt.exact not in self.triggers_en_after:
             return f"followed by «{nxt.text}»: a person's name"
@@ -361,12 +372,18 @@ class Recognizer:
         if is_arabic(m.text):
             if fold_arabic_word(m.text) in self.triggers_ar:
                 return False  # "مدينة" is a trigger, not the villages called al-Madina
-            # Abroad, only the exact Arabic spelling counts (آمل is not أمل).
+            # Abroad, only the exact Arabic spelling counts for short names (آمل is not أمل); a
+            # longer one may differ in its hamza seats (اسرائيل/إسرائيل).
             plain = ARABIC_DIACRITICS.sub("", m.text)
             spellings = (plain, "ال" + plain, plain.removeprefix("ال"))
+            folded = fold_arabic_word(plain) if len(plain) >= 5 else None
             m.entries = [e for e in m.entries if self.gazetteer.places[e.place_id].country == "SY"
-                         or any(ARABIC_DIACRITICS.sub("", n) in spellings
+                         or any(ARABIC_DIACRITICS.sub("", n) in spellings or (folded and e.exact == folded)
                                 for n in self.gazetteer.places[e.place_id].all_names())]
+            if all(self.gazetteer.places[e.place_id].kind == "country" for e in m.entries) \
+                    and _NISBA.fullmatch(plain) and not any(
+                        plain in self.gazetteer.places[e.place_id].all_names() for e in m.entries):
+                return False  # "الحدود اللبنانية - السورية": an adjective, not the country
             if not m.entries:
                 return False
         if query:
@@ -378,6 +395,10 @@ class Recognizer:
             m.needs_context = True
         ordinary = self._ordinary(m)
         if not ordinary:
+            if not (strong_trigger or m.conjoined) and self._frequent_arabic(m):
+                m.evidence.append("a frequent Arabic word: needs the sentence's administrative context "
+                                  "or a place named nearby")
+                m.needs_context = True
             return True
         if strong_trigger or m.conjoined:
             m.evidence.append(f"«{m.text}» is also {ordinary}; kept for the trigger or list around it")
@@ -395,6 +416,17 @@ class Recognizer:
         if m.common or self._frequent_word(m):
             return "a frequent word"
         return ""
+
+    def _frequent_arabic(self, m: Mention) -> bool:
+        """A one-word Arabic name that is a frequent string in running Arabic (العلماء، الأمان)
+        and not an important place."""
+        if not is_arabic(m.text) or len(m.text.split()) > 1:
+            return False
+        places = [self.gazetteer.places[p] for p in m.place_ids]
+        if any(p.kind in ("governorate", "country") or p.population >= IMPORTANT_POPULATION or p.country != "SY"
+               for p in places):
+            return False
+        return zipf_frequency(ARABIC_DIACRITICS.sub("", m.text), "ar") >= ARABIC_FREQUENT_ZIPF
 
     def _frequent_word(self, m: Mention) -> bool:
         if len(m.text.split()) > 1:
@@ -453,6 +485,8 @@ class Recognizer:
                     b.evidence.append(f"in a list after «{a.trigger}»")
 
 
+SYRIA_FILTER_ZIPF = 2.5  # outside a text about Syria, a village name this frequent is read as a word
+ARABIC_FREQUENT_ZIPF = 3.0  # a one-word Arabic village name this frequent needs context to count
 LATIN_COMMON_ZIPF = 3.0  # a one-word Latin name this frequent in English is a word or a first name
 _KUNYA = frozenset({"ابو", "ابن", "بن", "ام", "abu", "abou", "ibn", "bin", "umm", "um"})
 # Arabic words that open a compound village name: an unknown name after a trigger takes two words.
@@ -460,6 +494,9 @@ _COMPOUND_HEADS = frozenset(fold_arabic_word(w) for w in (
     "كفر", "تل", "عين", "دير", "خربة", "بيت", "أم", "أبو", "جسر", "مزرعة", "رأس", "بئر", "قصر", "حوش", "معرة",
     "عرب", "جب", "بير", "خان", "سد"))
 _SYRIA = re.compile(r"\bSyria|سوري|السوري|الشام|دمشق|\bDamascus|\bAleppo|حلب|إدلب|ادلب|\bIdl?ib")
+_NISBA = re.compile(r"ال\w+(?:ية|ي|يين|يون)")  # السورية، اللبناني: relative adjectives
+_LATIN_HEADS = frozenset({"tal", "tall", "tell", "kafr", "kfar", "ain", "ayn", "deir", "dayr", "khirbet", "khirbat",
+                          "beit", "bayt", "jisr", "umm", "abu", "ras", "bir", "qasr", "maarat", "marat"})
 _CAPITALS = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
 

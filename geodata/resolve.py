@@ -83,6 +83,8 @@ class Resolver:
             sent_of.append(idx)
         units_by_sentence: dict[int, list[tuple[Mention, Place]]] = {}
         for m, si in zip(mentions, sent_of):
+            if m.text.isupper() and len(m.text) >= 4:
+                continue  # a dateline ("DAMASCUS, Syria (AP) —") is where the reporter is, not a frame
             places = self._places(m)
             containers = [p for p in places if p.kind in CONTAINERS and p.country == "SY"]
             if not containers:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from geodata.schema import Resolution
+from geodata.schema import NOT_IN_GAZETTEER, Resolution
 from geodata.sentences import sentence_spans
 
 _W = r"[^\s،,.]+"  # one word
@@ -58,6 +58,12 @@ _SPEAKER_BEFORE = re.compile(r"(?:ومقره|مقره|ومقرها|مقرها|و
 _FRAME_BEFORE = re.compile(
     r"(?:مباحثات|محادثات|مفاوضات|اجتماع|قمة|اتفاق|مؤتمر|وزير|وزارة|سفار|talks|negotiations|summit|meeting|"
     r"agreement|conference|minister|embassy|ministry)\w*\s+(?:\S+\s+){0,3}$", re.I)
+_PROXY_BEFORE = re.compile(r"(?:brokered|mediated|backed|supported|sponsored|hosted|proposed)\s+by\s+"
+                           r"(?:\S+\s+(?:and|or)\s+)?$", re.I)
+_PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
+_FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
+                          r"meeting|format)\b", re.I)
+_DATELINE_AFTER = re.compile(r"^\s*(?:,\s*[A-Z][\w ]*)?\s*(?:[-–—(:]|$)")
 _COUNTRYSIDE = re.compile(r"(?:ريف|أرياف|countryside|rural|outskirts)\W*$|^\W*(?:countryside|province|governorate)",
                           re.I)
 CONTAINER_KINDS = ("governorate", "district", "subdistrict", "area")
@@ -94,6 +100,13 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
         return "speaker_seat", f"dateline «{r.text}{m.group()}»"
     if m and m.group().startswith(("-based", " based")):
         return "speaker_seat", f"«{r.text}{m.group()}»"
+    m = _PROXY_BEFORE.search(before) or _PROXY_AFTER.search(after)
+    if m:
+        return "background", f"«{' '.join(m.group().split())}»: stands for a government"
+    if _FRAME_AFTER.search(after):
+        return "background", f"before «{' '.join(after.split()[:2])}»"
+    if r.text.isupper() and len(r.text) >= 4 and not sentence_before.strip() and _DATELINE_AFTER.match(after):
+        return "speaker_seat", f"dateline «{r.text}»"
     if r.precision != 1 and _FRAME_BEFORE.search(before):
         return "background", f"after «{' '.join(_FRAME_BEFORE.search(before).group().split())}»"
     return "", ""
@@ -103,13 +116,15 @@ def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]]) -> None:
     """A container named beside a more precise target in the same sentence frames it."""
     for s, e in spans:
         here = [r for r in resolutions if s <= r.start < e and r.place is not None]
-        precise = [r for r in here if r.role == "target" and r.place.kind in LOCAL_KINDS and r.precision == 1]
+        precise = [r for r in here if r.role == "target" and (
+            (r.place.kind in LOCAL_KINDS and r.precision == 1) or r.reason == NOT_IN_GAZETTEER)]
         if not precise:
             continue
         for r in here:
             if r.role != "target" or r in precise or r.reason:
                 continue
-            inner = next((p for p in precise if _inside(p, r) or _in_namesake_governorate(p, r)), None)
+            inner = next((p for p in precise if _inside(p, r) or _in_namesake_governorate(p, r) or (
+                p.reason == NOT_IN_GAZETTEER and p.place.id == r.place.id)), None)
             if inner is not None:
                 _set(r, "framing_area", f"frames «{inner.text}», named in the same sentence")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from geodata.schema import Location
 import csv
 import hashlib
 import io
@@ -62,9 +63,8 @@ def read_acled(path: str, gazetteer=None) -> Iterator[dict | str]:
                 "event_type": r["event_type"], "sub_event_type": r.get("sub_event_type", ""),
                 "actors": actors,
                 "fatalities": int(r["fatalities"]) if (r.get("fatalities") or "").isdigit() else None,
-                "location": {"id": None, "text": r["location"], "name_en": r["location"], "name_ar": None,
-                             "feature": "acled", "lat": lat, "lon": lon, **admin,
-                             "precision": gp, "confidence": None, "radius_km": None},
+                "location": Location(text=r["location"], name_en=r["location"], feature="acled", lat=lat, lon=lon,
+                                     precision=gp, country="SY", **admin).to_dict(),
                 "passage": notes, "passage_start": 0, "passage_end": len(notes),
                 "place_start": notes.find(r["location"]) if r["location"] in notes else None,
                 "place_end": notes.find(r["location"]) + len(r["location"]) if r["location"] in notes else None,

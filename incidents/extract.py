@@ -46,7 +46,7 @@ class Incident:
     sub_event_type: str
     actors: list[dict]
     fatalities: int | None
-    location: dict
+    location: dict  # a geodata.schema.Location as a dict (the stored and exported shape)
     passage: str
     passage_start: int
     passage_end: int

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.paths import data_home
+from geodata.schema import Location
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -130,7 +131,7 @@ class Store:
     def _insert_incidents(con, article_key: str, incidents: list[dict]) -> None:
         rows, places = [], {}
         for d in incidents:
-            loc = d["location"]
+            loc = Location.from_dict(d["location"]).to_dict()  # one typed shape, whoever built the row
             actors = d.get("actors") or []
             a1 = next((a["name"] for a in actors if a.get("role") == "attacker"), actors[0]["name"] if actors else None)
             a2 = next((a["name"] for a in actors if a["name"] != a1), None)
