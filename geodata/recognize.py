@@ -435,6 +435,9 @@ class Recognizer:
         if any(p.kind in ("governorate", "country") or p.population >= IMPORTANT_POPULATION
                * (1 if p.country == "SY" else 20) for p in places):
             return False
+        if is_arabic(m.text) and any(p.country != "SY" and p.kind == "city" and p.population >= 2 * IMPORTANT_POPULATION
+                                     for p in places):
+            return False  # واشنطن، الدوحة: named often because they matter (the spelling abroad is exact)
         if not is_arabic(m.text) and zipf_frequency(fold_latin_word(m.text), "en") >= LATIN_COMMON_ZIPF:
             return True  # "Kurdish", "Salah", "Baum": frequent in English text
         return is_ordinary_word(m.text)

