@@ -164,6 +164,7 @@ def test_hostile_article_never_runs_script(server, browser):
 
 def test_click_and_filter_keep_the_map_view(server, browser):
     page, frame = _open(browser, server)
+    time.sleep(1.5)  # a settled page, as a user's is: the first rerun (the map reporting its view) is over
     frame.evaluate("() => window.map.setView([35.8625, 36.8006], 12, {animate: false})")  # Saraqib
     frame.wait_for_selector("path.leaflet-interactive", timeout=30_000)
     time.sleep(0.5)
