@@ -25,6 +25,25 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--no-first-run"]
 
 
+
+def stop_server(proc) -> None:
+    """Stop a server started with start_new_session=True: its whole process group (the
+    `incidentmap serve` wrapper and its Streamlit child), politely first."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    except ProcessLookupError:
+        pass
+    try:  # a child that outlived the wrapper is still in the group
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,7 +54,7 @@ def serve(home: Path):
     port = free_port()
     env = dict(os.environ, INCIDENTMAP_HOME=str(home))
     proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(120):
         try:
@@ -139,8 +158,7 @@ def main() -> int:
                 times = [first_marker(browser, url) for _ in range(args.runs)]
                 redraw = [filter_change(browser, url) for _ in range(args.runs)]
             finally:
-                proc.terminate()
-                proc.wait(10)
+                stop_server(proc)
             results[case] = (statistics.median(times), statistics.median(redraw))
             print(f"{case}: first marker median {results[case][0]:.2f} s ({', '.join(f'{t:.2f}' for t in times)}); "
                   f"filter change median {results[case][1]:.2f} s")

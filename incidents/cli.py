@@ -167,7 +167,25 @@ def cmd_serve(args) -> int:
            "--server.maxUploadSize", "5", "--server.fileWatcherType", "none"]
     if args.headless:
         cmd += ["--server.headless", "true"]
-    return subprocess.call(cmd, env=env)
+    child = subprocess.Popen(cmd, env=env)
+
+    def stop(signum, _frame):  # SIGTERM/SIGINT: stop Streamlit too, never leave it behind
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        raise SystemExit(128 + signum)
+
+    import signal
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        return child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
 
 
 def main(argv: list[str] | None = None) -> int:

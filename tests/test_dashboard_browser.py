@@ -26,6 +26,25 @@ HOSTILE = ("<script>window.__pwned='title'</script>\n\n21 سبتمبر 2020\n"
            "من دون أنباء عن وقوع إصابات.\n")
 
 
+
+def stop_server(proc) -> None:
+    """Stop a server started with start_new_session=True: its whole process group (the
+    `incidentmap serve` wrapper and its Streamlit child), politely first."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    except ProcessLookupError:
+        pass
+    try:  # a child that outlived the wrapper is still in the group
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,7 +66,7 @@ def server(tmp_path_factory, real_gazetteer_path):
                    capture_output=True)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -57,11 +76,12 @@ def server(tmp_path_factory, real_gazetteer_path):
         except OSError:
             time.sleep(0.5)
     else:
-        proc.kill()
+        stop_server(proc)
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    try:
+        yield url
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,61 @@
+"""`incidentmap serve` stops its Streamlit child when it is itself stopped (SIGTERM)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")
+
+
+def test_sigterm_stops_the_streamlit_child(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, INCIDENTMAP_HOME=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        children = _children(proc.pid)
+        assert children, "serve started no Streamlit child"
+        proc.send_signal(signal.SIGTERM)  # the wrapper only, as a service manager would
+        proc.wait(20)
+        time.sleep(0.5)
+        assert not any(_alive(c) for c in children), "Streamlit outlived `incidentmap serve`"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(5)
