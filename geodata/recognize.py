@@ -235,20 +235,17 @@ class Recognizer:
         self._mark_lists(mentions, text)
         mentions = [m for m in mentions if self._admissible(m, query)]
         if not query and not _SYRIA.search(text):
+            # Is the text about Syria? Its other mentions say so when one is a Syrian governorate,
+            # district, area or large town (the country's name is checked on the text itself).
+            anchors = [o for o in mentions if self._names_syria(o)]
             mentions = [m for m in mentions
-                        if not (self._village_without_support(m) and not self._about_syria([o for o in mentions if o is not m]))]
+                        if not (self._village_without_support(m) and all(a is m for a in anchors))]
         return mentions
 
-    def _about_syria(self, mentions: list[Mention]) -> bool:
-        """Do these mentions say the text is about Syria: a Syrian governorate, district, area or
-        large town among them (the country's name is checked on the text itself)?"""
-        for m in mentions:
-            for pid in m.place_ids:
-                p = self.gazetteer.places[pid]
-                if p.country == "SY" and (p.kind in ("governorate", "district", "area") or
-                                          p.population >= IMPORTANT_POPULATION):
-                    return True
-        return False
+    def _names_syria(self, m: Mention) -> bool:
+        return any(p.country == "SY" and (p.kind in ("governorate", "district", "area") or
+                                          p.population >= IMPORTANT_POPULATION)
+                   for p in map(self.gazetteer.places.__getitem__, m.place_ids))
 
     def _village_without_support(self, m: Mention) -> bool:
         """A Syrian village named with neither a trigger word nor a list, in a text that never says it
@@ -327,8 +324,8 @@ class Recognizer:
             kind = self.triggers_ar.get(w.exact) if w.arabic else None
             if not w.arabic and w.exact == "of" and k > 0 and words[k - 1].exact in ("village", "villages", "town", "towns"):
                 kind = words[k - 1].exact
-            if kind not in ("village", "villages", "town", "towns"):
-                continue
+            if kind not in ("village", "villages", "town", "towns") or (w.arabic and w.text.startswith("ال")):
+                continue  # "القرى المحاذية", "القرية الواقعة": after the definite noun comes an adjective
             i = k + 1
             while i < n and not taken[i] and self._adjacent(words, i - 1, i, text) and self._name_word(words[i]):
                 j = i
@@ -380,10 +377,10 @@ class Recognizer:
             m.entries = [e for e in m.entries if self.gazetteer.places[e.place_id].country == "SY"
                          or any(ARABIC_DIACRITICS.sub("", n) in spellings or (folded and e.exact == folded)
                                 for n in self.gazetteer.places[e.place_id].all_names())]
-            if all(self.gazetteer.places[e.place_id].kind == "country" for e in m.entries) \
+            if all(self.gazetteer.places[e.place_id].country != "SY" for e in m.entries) \
                     and _NISBA.fullmatch(plain) and not any(
                         plain in self.gazetteer.places[e.place_id].all_names() for e in m.entries):
-                return False  # "الحدود اللبنانية - السورية": an adjective, not the country
+                return False  # "الحدود اللبنانية - السورية", "النظام السوري": an adjective, not a place abroad
             if not m.entries:
                 return False
         if query:
@@ -407,10 +404,9 @@ class Recognizer:
 
     def _ordinary(self, m: Mention) -> str:
         """What else the name is, when it is also an ordinary word or a person's name; "" if not."""
-        key = "".join(w.exact for w in self.words(m.text))
-        if key in self.ordinary:
-            return "an ordinary word"
         parts = [w.exact for w in self.words(m.text)]
+        if "".join(parts) in self.ordinary:
+            return "an ordinary word"
         if parts and all(p in self.given or p in _KUNYA for p in parts):
             return "a person's name"
         if m.common or self._frequent_word(m):
@@ -438,8 +434,8 @@ class Recognizer:
         if is_arabic(m.text) and any(p.country != "SY" and p.kind == "city" and p.population >= 2 * IMPORTANT_POPULATION
                                      for p in places):
             return False  # واشنطن، الدوحة: named often because they matter (the spelling abroad is exact)
-        if not is_arabic(m.text) and zipf_frequency(fold_latin_word(m.text), "en") >= LATIN_COMMON_ZIPF:
-            return True  # "Kurdish", "Salah", "Baum": frequent in English text
+        if not is_arabic(m.text):
+            return zipf_frequency(fold_latin_word(m.text), "en") >= LATIN_COMMON_ZIPF  # "Kurdish", "Salah"
         return is_ordinary_word(m.text)
 
     def _context(self, m: Mention, words: list[Word], i: int, j: int, text: str) -> None:

@@ -152,6 +152,8 @@ class Resolver:
             r = memo[key]
             if m.needs_context and not self._supported(r, ctx, anchors, m):
                 continue
+            if m.tier == "loose" and r.reason == WRONG_CONTEXT:
+                continue  # a spelling variant with no namesake where the text says is no evidence at all
             out.append(Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, r.alternatives,
                                   list(r.evidence), r.reason, r.trigger_kind, tier=m.tier))
         return out

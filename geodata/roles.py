@@ -113,11 +113,12 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
 
 
 def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]]) -> None:
-    """A container named beside a more precise target in the same sentence frames it."""
+    """A container named beside a village or town of the same sentence that lies inside it (or an
+    unknown village placed at it) frames it."""
     for s, e in spans:
         here = [r for r in resolutions if s <= r.start < e and r.place is not None]
         precise = [r for r in here if r.role == "target" and (
-            (r.place.kind in LOCAL_KINDS and r.precision == 1) or r.reason == NOT_IN_GAZETTEER)]
+            r.place.kind in LOCAL_KINDS or r.reason == NOT_IN_GAZETTEER)]
         if not precise:
             continue
         for r in here:

@@ -72,31 +72,17 @@ def fatalities_in(text: str) -> int | None:
 
 
 def _locations(resolutions: list[Resolution]) -> list[Resolution]:
+    """Targets only (the geoparser's roles already set framing areas aside), the coarse ones only
+    when nothing more precise is named, each place once."""
     keep = [r for r in resolutions if r.place is not None and r.role == "target" and r.place.kind != "country"]
     if any((r.precision or 3) < 3 for r in keep):
         keep = [r for r in keep if (r.precision or 3) < 3]
     out, seen = [], set()
     for r in keep:
-        if r.place.id in seen:
-            continue
-        if r.place.kind in ("area", "district", "subdistrict") and any(
-                o is not r and o.place.id != r.place.id and o.place.kind in ("locality", "city") and _inside(o, r)
-                for o in keep):
-            continue  # "قرى ... بجبل الزاوية": the mountain frames the villages
-        seen.add(r.place.id)
-        out.append(r)
+        if r.place.id not in seen:
+            seen.add(r.place.id)
+            out.append(r)
     return out
-
-
-def _inside(inner: Resolution, outer: Resolution) -> bool:
-    from geodata.resolve import km
-
-    o, i = outer.place, inner.place
-    if o.kind == "area":
-        return km(i, o) <= o.radius_km + 10
-    if o.kind == "district":
-        return i.admin2 is not None and i.admin2.id == o.id
-    return km(i, o) <= 15
 
 
 def _nearest_cue(cues: list[Hit], pos: int) -> Hit | None:

@@ -338,3 +338,28 @@ def test_ordinary_word_in_text_not_about_syria_is_no_village(geoparser):
     res = parse(geoparser, text)
     assert not overlapping(res, text, "السلمية"), [(r.text, r.place.name_en) for r in res]
     assert "Salamiyah" not in place_names(res)
+
+
+# ---- adjectives and definite nouns are not places ---------------------------------------------------
+
+def test_relative_adjective_is_not_a_place_abroad(geoparser):
+    """«النظام السوري» is "the Syrian regime", not Surrey; and «والمعارضة» beside it is no list."""
+    text = "قصف متبادل بين النظام السوري والمعارضة في إدلب"
+    res = parse(geoparser, text)
+    assert not overlapping(res, text, "السوري") and not overlapping(res, text, "المعارضة"), \
+        [(r.text, r.place.name_en if r.place else None) for r in res]
+
+
+def test_adjective_after_definite_villages_is_no_unknown_village(geoparser):
+    """«القرى المحاذية»: "the adjacent villages"; only «قرى X» / «قرية X» introduce a name."""
+    text = "نزح المدنيون من القرى المحاذية لخطوط التماس في جبل الزاوية"
+    assert not overlapping(parse(geoparser, text), text, "المحاذية")
+
+
+def test_spelling_variant_with_no_namesake_where_the_text_says_is_dropped(geoparser):
+    """«والقريبة» ("and near") loosely matches Qurbah (Aleppo); in Idlib/Hama the guard would answer the
+    mountain, but a spelling variant with no namesake there is no evidence at all."""
+    text = "قصفت قوات النظام قرية فليفل في ريف إدلب والقريبة من جبل شحشبو بريف حماه"
+    res = parse(geoparser, text)
+    assert not overlapping(res, text, "القريبة"), [(r.text, r.place.name_en) for r in res]
+    assert "Fulayfil" in place_names(res)
