@@ -94,17 +94,14 @@ class Gazetteer:
         return {pid: json.loads(g) for pid, g in rows
                 if pid in self.places and self.places[pid].kind in kinds}
 
+    def has_admin_polygons(self) -> bool:
+        """Does the index hold governorate/district polygons (so `admin_at` can answer)?"""
+        self._load_admin_trees()
+        return bool(self._admin_trees)
+
     def admin_at(self, lat: float, lon: float) -> tuple[Place | None, Place | None]:
         """(governorate, district) whose polygons contain the point, from the index's shapes."""
-        if not hasattr(self, "_admin_trees"):
-            from shapely.geometry import shape
-            from shapely.strtree import STRtree
-
-            self._admin_trees = {}
-            for kind in ("governorate", "district"):
-                items = [(pid, shape(g)) for pid, g in self.shapes((kind,)).items()]
-                if items:
-                    self._admin_trees[kind] = (STRtree([g for _, g in items]), [pid for pid, _ in items])
+        self._load_admin_trees()
         from shapely.geometry import Point
 
         out = []
@@ -116,6 +113,17 @@ class Gazetteer:
                 hit = self.places[tree[1][int(idx[0])]] if len(idx) else None
             out.append(hit)
         return out[0], out[1]
+
+    def _load_admin_trees(self) -> None:
+        if not hasattr(self, "_admin_trees"):
+            from shapely.geometry import shape
+            from shapely.strtree import STRtree
+
+            self._admin_trees = {}
+            for kind in ("governorate", "district"):
+                items = [(pid, shape(g)) for pid, g in self.shapes((kind,)).items()]
+                if items:
+                    self._admin_trees[kind] = (STRtree([g for _, g in items]), [pid for pid, _ in items])
 
     # ---- persistence ---------------------------------------------------------------------
     def save(self, path: Path | str, shapes: dict[str, dict] | None = None) -> Path:

@@ -48,6 +48,8 @@ from geopy.point import Point
 from geodata.gazetteer import Gazetteer
 from geodata.paths import data_home
 from geodata.place import Place
+from geodata.roles import CONTAINER_KINDS
+from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT
 
 log = logging.getLogger(__name__)
 USER_AGENT = "incidentmap/0.1 (offline conflict-report geoparser; https://pypi.org/project/geopy/)"
@@ -56,8 +58,7 @@ USER_AGENT = "incidentmap/0.1 (offline conflict-report geoparser; https://pypi.o
 # governorate-polygon check as well).
 SYRIA_BOX = {"south": 32.3, "north": 37.4, "west": 35.6, "east": 42.4}
 # Resolver reasons that mean "the gazetteer does not hold this name (here)".
-ONLINE_REASONS = ("not in gazetteer", "not in the gazetteer where the text places it")
-CONTAINER_KINDS = ("district", "governorate", "area", "subdistrict")
+ONLINE_REASONS = (NOT_IN_GAZETTEER, WRONG_CONTEXT)
 AREA_MARGIN_KM = 10.0
 ONLINE_PRECISION = 2          # an unverified village point: its vicinity, not the place itself
 ONLINE_CONFIDENCE = 0.6       # answer inside the unit the text gives
@@ -82,8 +83,7 @@ def in_syria_box(lat: float, lon: float) -> bool:
 def needs_online(resolution) -> bool:
     """Whether the gazetteer lacks this name: no place, or a "not in (the) gazetteer …" reason."""
     reason = (getattr(resolution, "reason", "") or "").strip()
-    return getattr(resolution, "place", None) is None or reason in ONLINE_REASONS \
-        or reason.startswith("not in gazetteer") or reason.startswith("not in the gazetteer")
+    return getattr(resolution, "place", None) is None or reason in ONLINE_REASONS
 
 
 def containing_unit(resolution) -> Place | None:
@@ -202,7 +202,7 @@ class OnlineFallback:
         if not in_syria_box(lat, lon):
             return "Syria", (None, None)
         gov, dist = gazetteer.admin_at(lat, lon)
-        has_polygons = bool(getattr(gazetteer, "_admin_trees", True))
+        has_polygons = gazetteer.has_admin_polygons()
         if has_polygons and gov is None:
             return "Syria's governorates", (gov, dist)
         if unit is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from geodata.resolve import km
 from geodata.schema import NOT_IN_GAZETTEER, Resolution
 from geodata.sentences import sentence_spans
 
@@ -64,8 +65,6 @@ _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
                           r"meeting|format)\b", re.I)
 _DATELINE_AFTER = re.compile(r"^\s*(?:,\s*[A-Z][\w ]*)?\s*(?:[-–—(:]|$)")
-_COUNTRYSIDE = re.compile(r"(?:ريف|أرياف|countryside|rural|outskirts)\W*$|^\W*(?:countryside|province|governorate)",
-                          re.I)
 CONTAINER_KINDS = ("governorate", "district", "subdistrict", "area")
 LOCAL_KINDS = ("locality", "city", "neighbourhood")
 
@@ -141,8 +140,6 @@ def _in_namesake_governorate(inner: Resolution, outer: Resolution) -> bool:
 
 def _inside(inner: Resolution, outer: Resolution) -> bool:
     """Does the outer resolution's place (a container, or a city for its neighbourhoods) hold the inner one?"""
-    from geodata.resolve import km
-
     o, i = outer.place, inner.place
     if o.id == i.id:
         return False
