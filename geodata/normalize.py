@@ -28,12 +28,13 @@ ARABIC_LETTERS = re.compile("[\u0620-\u064a\u066e-\u06d3]")
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:['’ʿʾ`‘](?!s\b)(?:[^\W_]|[{_MARKS}])+)*", re.UNICODE)
 
+# Arabic-Indic and Persian digits to ASCII: the one digit table (dates, numbers, match keys)
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _ARABIC_FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
     "ة": "ه", "ى": "ي", "ی": "ي", "ې": "ي", "ئ": "ي", "ؤ": "و", "ء": "",
     "ک": "ك", "گ": "ك", "ڤ": "ف", "پ": "ب", "چ": "ج", "ژ": "ز",
-    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
-})
+}) | DIGITS
 _ARABIC_LOOSE = str.maketrans({"ص": "س", "ط": "ت", "ض": "د", "ظ": "ز", "ذ": "ز", "ث": "ت", "ة": "ه", "خ": "ح"})
 _ARABIC_INNER_VOWELS = re.compile("(?<=.)[اوي]")
 
@@ -52,9 +53,15 @@ def is_arabic(text: str) -> bool:
 
 
 @lru_cache(maxsize=200_000)
+def fold_arabic_letters(word: str) -> str:
+    """Fold one Arabic word's diacritics, tatweel and letter variants (the article stays)."""
+    return ARABIC_DIACRITICS.sub("", word).translate(_ARABIC_FOLD)
+
+
+@lru_cache(maxsize=200_000)
 def fold_arabic_word(word: str) -> str:
     """Fold one Arabic word: diacritics, tatweel, letter variants, then the article ال."""
-    w = ARABIC_DIACRITICS.sub("", word).translate(_ARABIC_FOLD)
+    w = fold_arabic_letters(word)
     if w.startswith("ال") and len(w) >= 4:
         w = w[2:]
     return w

@@ -10,7 +10,7 @@ with the reason so an analyst can see why a place did not become an incident loc
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from geodata.gazetteer import NameEntry
 from geodata.place import Place
@@ -121,8 +121,12 @@ class Location:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Location":
-        names = {f.name for f in fields(cls)}
+        names = _LOCATION_FIELDS
         return cls(**{k: v for k, v in (d or {}).items() if k in names})
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """A plain dict (no deep copy: the values are numbers, strings and lists of plain dicts)."""
+        return {k: getattr(self, k) for k in _LOCATION_FIELDS}
+
+
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))

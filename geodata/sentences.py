@@ -7,11 +7,13 @@ nor does a full stop inside a number (3.5) or after a single capital (initials, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _END = re.compile(r"(?<!\b[A-Z])(?<!\d)[.!?؟]+(?!\d)[\"'”»)\]]*|\n\s*\n|\n")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4)  # the geoparser and the extractor split the same article
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each non-blank sentence, trimmed of surrounding white space."""
     spans, pos = [], 0
     for m in _END.finditer(text):
@@ -25,4 +27,4 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if stripped:
             s2 = s + (len(seg) - len(seg.lstrip()))
             out.append((s2, s2 + len(stripped)))
-    return out
+    return tuple(out)

@@ -4,6 +4,12 @@
 "April 5, 2017", "2020-09-21" (also with a time) and "4/5/2017" (slashes are read month first,
 as in US-style exports such as FA-KES; a first number above 12 is read as the day).
 
+`date_mentions` finds every date a text states, with its offsets: full dates, a day and month
+without a year ("في 7 يوليو", "on 20 August": the year of the nearest date before it that states
+one, else the publication's, a year earlier when that would put it after publication), ranges
+("between 7 and 9 July", "7-9 تموز": the first day, week or month precision by length), "the night
+of 7 July"/"ليلة 7 تموز" (that day) and a month with a year ("in July 2016": month precision).
+
 `event_date` finds the relative expression in a sentence (اليوم، أمس، يوم الأمس الأحد، الليلة
 الماضية، صباح اليوم الاثنين، yesterday, last night, on Sunday…) and turns it into a date from the
 publication date, checking a named weekday against the date it lands on. Precision codes follow
@@ -16,7 +22,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from geodata.normalize import DIGITS as _DIGITS
+
 
 MONTHS = {
     # Egyptian/Gulf forms and Levantine forms, both used in Syrian reporting
@@ -89,17 +96,30 @@ _RELATIVE = [
     (r"(?:ال)?شهر\s+(?:ال)?ماضي|last month|past month", 30, 3),
 ]
 _RELATIVE_RE = [(re.compile(p, re.I), d, pr) for p, d, pr in _RELATIVE]
+PUBLICATION_DATE = "publication date (no date in the sentence)"
+# words without which no relative expression can be there: a substring test before the patterns
+_RELATIVE_WORDS = ("أمس", "امس", "البارحة", "yesterday", "ليلة", "night", "اليوم", "today", "morning", "الصباح",
+                   "أسبوع", "اسبوع", "week", "شهر", "month") + tuple(WEEKDAYS)
 _WEEKDAY_RE = re.compile(r"(?:(?:يوم|on|last)\s+)?(" + "|".join(WEEKDAYS) + r")", re.I)
 
 
 def event_date(sentence: str, published: date | None) -> EventDate:
     """The date a sentence's event happened, from its wording and the publication date."""
-    t = sentence.translate(_DIGITS)
-    absolute = parse_date(t)
+    absolute = parse_date(sentence)
     if absolute is not None:
         return EventDate(absolute, 1, "date written in the sentence")
+    return relative_date(sentence, published)
+
+
+def relative_date(sentence: str, published: date | None) -> EventDate:
+    """The date a relative expression of the sentence gives (yesterday, أمس، on Sunday…), else the
+    publication date (said so in the evidence)."""
     if published is None:
         return EventDate(None, 1, "no publication date")
+    low = sentence.lower()
+    if not any(w in low for w in _RELATIVE_WORDS):
+        return EventDate(published, 1, PUBLICATION_DATE)
+    t = sentence
     for rx, days, precision in _RELATIVE_RE:
         m = rx.search(t)
         if not m:
@@ -121,4 +141,100 @@ def event_date(sentence: str, published: date | None) -> EventDate:
         back = (published.weekday() - named) % 7
         d = published - timedelta(days=back)
         return EventDate(d, 1, f"«{wd.group().strip()}» → the last {d.strftime('%A')} up to publication, {d.isoformat()}")
-    return EventDate(published, 1, "publication date (no date in the sentence)")
+    return EventDate(published, 1, PUBLICATION_DATE)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    date: date
+    precision: int
+    evidence: str
+
+
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_RANGE = r"(?:\s*(?:-|–|to|and|until|حتى|إلى|الى|و)\s*(\d{1,2})(?:st|nd|rd|th)?)?"
+# Each pattern is tried only where a number starts (a text has few), anchored there: one pass.
+# day [– day] month [year]: "7 July", "7-9 July 2016", "between 7 and 9 July", "من 7 إلى 9 تموز"
+_DAY_MONTH = re.compile(rf"{_DAY}{_RANGE}\s+(?:of\s+)?({_MONTH_PAIR})(?:\s*,?\s+(\d{{4}}))?(?![\d\w])", re.I)
+# month day [– day] [year]: "July 7", "July 7-9, 2016" (the month is looked for just before the number)
+_MONTH_DAY = re.compile(rf"{_DAY}(?:\s*(?:-|–|to|and|until)\s*(\d{{1,2}}))?(?:\s*,?\s+(\d{{4}}))?(?![\d:])", re.I)
+_MONTH_BEFORE = re.compile(rf"(?<![\w])({_MONTH_RE})\.?\s+$", re.I)
+# month year: "in July 2016", "تموز 2016", "تموز/يوليو 2016"
+_MONTH_PAIR_BEFORE = re.compile(rf"(?<![\w])({_MONTH_PAIR})\s*,?\s+$", re.I)
+_LEAD = re.compile(r"(?:(?:between|from|بين|من)\s+)?(?:(?:the\s+)?night\s+of\s+(?:the\s+)?|ليلة\s+|فجر\s+|مساء\s+|صباح\s+)?$",
+                   re.I)
+_NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
+
+
+def _year_for(month: int, day: int, prior_year: int | None, published: date | None) -> tuple[int | None, str]:
+    """The year of a day and month written without one; never a date after publication."""
+    if prior_year is not None:
+        y, why = prior_year, f"year {prior_year} from the date stated before it"
+    elif published is not None:
+        y, why = published.year, f"year {published.year} from the publication date"
+    else:
+        return None, "no year"
+    if published is not None and (_mk(y, month, day) or published) > published:
+        return y - 1, f"year {y - 1}: in {y} it would fall after publication"
+    return y, why
+
+
+def date_mentions(text: str, published: date | None = None) -> list[DateMention]:
+    """Every explicit date in `text` (see the module doc), in text order."""
+    t = text.translate(_DIGITS)
+    raw = []  # (start, end, y or None, m, d1, d2 or None, month_only, night)
+    taken = -1
+    for num in _NUMBER.finditer(t):
+        a = num.start()
+        if a < taken:
+            continue
+        if m := _ISO.match(t, a):
+            raw.append((a, m.end(), int(m.group(1)), int(m.group(2)), int(m.group(3)), None, False, False))
+        elif m := _SLASH.match(t, a):
+            x, y, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            mo, d = (y, x) if x > 12 else (x, y)
+            raw.append((a, m.end(), year, mo, d, None, False, False))
+        elif (m := _DAY_MONTH.match(t, a)) and _month(m.group(3)) and m.group(3) != "may":
+            lead = _LEAD.search(t, max(0, a - 30), a)
+            s0 = lead.start() if lead and lead.end() == a else a
+            raw.append((s0, m.end(), int(m.group(4)) if m.group(4) else None, _month(m.group(3)), int(m.group(1)),
+                        int(m.group(2)) if m.group(2) else None, False, "night" in t[s0:a].lower() or "ليلة" in t[s0:a]))
+        elif (before := _MONTH_BEFORE.search(t, max(0, a - 16), a)) and before.group(1) != "may" \
+                and len(num.group()) <= 2 and (m := _MONTH_DAY.match(t, a)):
+            lead = _LEAD.search(t, max(0, before.start() - 30), before.start())
+            s0 = lead.start() if lead and lead.end() == before.start() else before.start()
+            raw.append((s0, m.end(), int(m.group(3)) if m.group(3) else None, _month(before.group(1)), int(m.group(1)),
+                        int(m.group(2)) if m.group(2) else None, False, "night" in t[s0:a].lower() or "ليلة" in t[s0:a]))
+        elif len(num.group()) == 4 and (before := _MONTH_PAIR_BEFORE.search(t, max(0, a - 30), a)) \
+                and before.group(1) != "may":
+            raw.append((before.start(), num.end(), int(num.group()), _month(before.group(1)), 1, None, True, False))
+        else:
+            continue
+        taken = raw[-1][1]
+    raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
+    out: list[DateMention] = []
+    last_end, prior_year = -1, None
+    for s, e, y, mo, d1, d2, month_only, night in raw:
+        if s < last_end:  # overlapping readings: the earlier, longer one wins
+            continue
+        note = ""
+        if y is None:
+            y, note = _year_for(mo, d1, prior_year, published)
+            if y is None:
+                continue
+        day = _mk(y, mo, d1)
+        if day is None or not (1990 <= y <= 2100):
+            continue
+        prior_year, last_end = y, e
+        if month_only:
+            out.append(DateMention(s, e, day, 3, f"«{text[s:e]}» → the month {day:%Y-%m}"))
+            continue
+        precision = 1
+        if d2 is not None and d2 > d1 and not (night and d2 == d1 + 1):  # "the night of 12-13 July": the 12th
+            precision = 2 if d2 - d1 <= 7 else 3
+            note = (note + "; " if note else "") + f"a range to day {d2}: its first day"
+        out.append(DateMention(s, e, day, precision,
+                               f"«{text[s:e]}» → {day.isoformat()}" + (f" ({note})" if note else "")))
+    return out

@@ -7,9 +7,12 @@
    positions, reference points, road endpoints, speakers' seats, framing areas and background
    aside, with the reason in their evidence); a governorate-level place is context when the
    sentence also names something more precise; one place counts once per sentence.
-5. For each location: the event cue nearest before it (else after it), the actors of the sentence
-   with their role (before the cue: attacker; after: target), the date from the sentence's
-   wording and the publication date, and fatalities when stated.
+5. For each location: the event cue nearest before it (else after it; a specific cue such as
+   "cluster munitions" before a generic one such as "attack"), the actors of the sentence with
+   their role (before the cue: attacker; after: target), fatalities when stated, and its own date:
+   the date written nearest before it in the sentence (else after it), else the sentence's
+   relative wording (yesterday, أمس), else a date stated earlier in the same paragraph (the
+   dated lists of investigation reports), else the publication date.
 6. One incident row per location; rows of one sentence share a group id. A governorate-level
    incident is dropped when the same article has a more precise one of the same type there.
 """
@@ -17,12 +20,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass, field, fields
 
 from geodata.schema import Resolution
 from geodata.sentences import sentence_spans
 from incidents.articles import Article
-from incidents.dates import event_date
+from geodata.normalize import DIGITS, split_words
+from incidents.dates import PUBLICATION_DATE, DateMention, EventDate, date_mentions, relative_date
 from incidents.lexicon import Hit, actor_mentions, event_cues
 
 _NONE_REPORTED = re.compile(
@@ -33,7 +38,6 @@ _KILLED = re.compile(
     r"(?:مقتل|استشهاد|قتل)\s+(\d+)|(\d+)\s+(?:قتلى|قتيلا|شهداء|شهيدا)|(?:killing|killed)\s+(\d+)|"
     r"(\d+)\s+(?:people|civilians|fighters|soldiers|members|persons)?\s*(?:were\s+)?(?:killed|dead|fatalit(?:y|ies))",
     re.I)
-_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 @dataclass
@@ -57,12 +61,12 @@ class Incident:
     source_kind: str = "news"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: getattr(self, k) for k in _INCIDENT_FIELDS}
 
 
 def fatalities_in(text: str) -> int | None:
     """Deaths stated in a passage: a number, 0 when "no casualties" is said, None when unknown."""
-    t = text.translate(_ARABIC_INDIC)
+    t = text.translate(DIGITS)
     m = _KILLED.search(t)
     if m:
         return int(next(g for g in m.groups() if g))
@@ -86,6 +90,8 @@ def _locations(resolutions: list[Resolution]) -> list[Resolution]:
 
 
 def _nearest_cue(cues: list[Hit], pos: int) -> Hit | None:
+    specific = [c for c in cues if not c.generic]
+    cues = specific or cues
     before = [c for c in cues if c.end <= pos]
     if before:
         return before[-1]
@@ -128,40 +134,118 @@ def _passage(text: str, spans: list[tuple[int, int]], i: int) -> tuple[int, int]
     return s, e
 
 
+def _shift(hits: list[Hit], s: int, e: int) -> list[Hit]:
+    """The hits inside [s, e), with offsets relative to s."""
+    return [Hit(h.start - s, h.end - s, h.label, h.generic) for h in hits if s <= h.start and h.end <= e]
+
+
+def _typed(cues: list[Hit], text: str) -> list[Hit]:
+    """Cues without an event type of their own ("incident", حادثة) take the type of the nearest
+    specific cue before them in their paragraph, else the nearest in the article; with none they
+    are dropped."""
+    typed = [c for c in cues if c.label[0]]
+    if len(typed) == len(cues) or not typed:
+        return typed
+    out = []
+    for c in cues:
+        if c.label[0]:
+            out.append(c)
+            continue
+        para = text.rfind("\n", 0, c.start) + 1
+        same_para = [t for t in typed if para <= t.start < c.start]
+        donor = same_para[-1] if same_para else min(typed, key=lambda t: abs(t.start - c.start))
+        out.append(Hit(c.start, c.end, donor.label, True))
+    return out
+
+
+_COORDINATED = re.compile(r"\s*(?:,|،)?\s*(?:and|و)?\s*(?:on\s+(?:the\s+)?|في\s+)?", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b|على\s+التوالي", re.I)
+
+
+def _coordinated(inside: list[DateMention], m: DateMention, text: str) -> list[DateMention]:
+    """The dates listed together with `m` ("on 4 October and 6 October", "24, 25 and 26 November")."""
+    i = inside.index(m)
+    lo = hi = i
+    while lo > 0 and _COORDINATED.fullmatch(text, inside[lo - 1].end, inside[lo].start):
+        lo -= 1
+    while hi + 1 < len(inside) and _COORDINATED.fullmatch(text, inside[hi].end, inside[hi + 1].start):
+        hi += 1
+    return inside[lo:hi + 1]
+
+
+def _dates_for(place_pos: int, nth: int, count: int, s: int, e: int, text: str, mentions: list[DateMention],
+               starts: list[int], paragraph_start: int, published) -> list[EventDate]:
+    """The date(s) of the incident at `place_pos`, the nth of `count` places of the sentence [s, e)
+    (see the module doc). Dates listed together give one incident each, or, with "respectively"
+    and as many places as dates, one per place in order."""
+    sentence = text[s:e]
+    lo, hi = bisect_right(starts, s - 1), bisect_right(starts, e - 1)
+    inside = mentions[lo:hi]
+    if inside:
+        before = [m for m in inside if m.end <= place_pos]
+        m = before[-1] if before else inside[0]
+        listed = _coordinated(inside, m, text)
+        if len(listed) > 1:
+            if len(listed) == count and _RESPECTIVELY.search(sentence):
+                m = listed[nth]
+                return [EventDate(m.date, m.precision, f"{m.evidence}, date {nth + 1} of those given respectively")]
+            return [EventDate(x.date, x.precision, f"{x.evidence}, one of {len(listed)} dates listed together")
+                    for x in listed]
+        return [EventDate(m.date, m.precision, m.evidence)]
+    when = relative_date(sentence, published)
+    if when.evidence != PUBLICATION_DATE:
+        return [when]
+    earlier = [m for m in mentions[:lo] if m.start >= paragraph_start]
+    if earlier:
+        m = earlier[-1]
+        return [EventDate(m.date, m.precision, f"{m.evidence}, stated earlier in the paragraph")]
+    return [when]
+
+
 def extract(article: Article, geoparser) -> list[Incident]:
     text = article.text
+    body = article.body_start
     resolutions = geoparser.parse(text)
-    spans = [sp for sp in sentence_spans(text) if sp[1] > article.body_start]
+    spans = [sp for sp in sentence_spans(text) if sp[1] > body]
+    words = split_words(text)
+    all_cues = _typed([h for h in event_cues(text, words) if h.start >= body], text)
+    if not all_cues:
+        return []
+    all_actors = actor_mentions(text, words)
     published = article.date
+    mentions = [m for m in date_mentions(text, published) if m.start >= body]
+    starts = [m.start for m in mentions]
     incidents: list[Incident] = []
     for i, (s, e) in enumerate(spans):
-        s = max(s, article.body_start)
-        sentence = text[s:e]
-        cues = event_cues(sentence)
+        s = max(s, body)
+        cues = _shift(all_cues, s, e)
         if not cues:
             continue
         in_sentence = [r for r in resolutions if s <= r.start and r.end <= e]
         locations = _locations(in_sentence)
         if not locations:
             continue
+        sentence = text[s:e]
         ps, pe = _passage(text, spans, i)
         ps = max(ps, s)
         passage = text[ps:pe]
-        when = event_date(sentence, published)
-        actors = actor_mentions(sentence)
+        actors = _shift(all_actors, s, e)
         deaths = fatalities_in(passage)
         group = f"{article.id}:{s}"
-        for r in locations:
+        paragraph_start = text.rfind("\n", 0, s) + 1
+        for nth, r in enumerate(locations):
             cue = _nearest_cue(cues, r.start - s)
-            ev = [f"event cue «{sentence[cue.start:cue.end]}»", f"date: {when.evidence}"] + r.evidence
-            incidents.append(Incident(
-                article_id=article.id, group=group,
-                date=when.date.isoformat() if when.date else None, time_precision=when.precision,
-                event_type=cue.label[0], sub_event_type=cue.label[1],
-                actors=_actors(actors, cue, s, sentence), fatalities=deaths, location=r.to_dict(),
-                passage=passage, passage_start=ps, passage_end=pe, place_start=r.start, place_end=r.end,
-                article=article.meta(), evidence=ev,
-            ))
+            for when in _dates_for(r.start, nth, len(locations), s, e, text, mentions, starts, paragraph_start,
+                                   published):
+                ev = [f"event cue «{sentence[cue.start:cue.end]}»", f"date: {when.evidence}"] + r.evidence
+                incidents.append(Incident(
+                    article_id=article.id, group=group,
+                    date=when.date.isoformat() if when.date else None, time_precision=when.precision,
+                    event_type=cue.label[0], sub_event_type=cue.label[1],
+                    actors=_actors(actors, cue, s, sentence), fatalities=deaths, location=r.to_dict(),
+                    passage=passage, passage_start=ps, passage_end=pe, place_start=r.start, place_end=r.end,
+                    article=article.meta(), evidence=ev,
+                ))
     return _drop_coarse_duplicates(incidents)
 
 
@@ -169,3 +253,6 @@ def _drop_coarse_duplicates(incidents: list[Incident]) -> list[Incident]:
     precise = {(i.event_type, i.location.get("admin1")) for i in incidents if (i.location.get("precision") or 3) < 3}
     return [i for i in incidents if (i.location.get("precision") or 3) < 3
             or (i.event_type, i.location.get("admin1")) not in precise]
+
+
+_INCIDENT_FIELDS = tuple(f.name for f in fields(Incident))

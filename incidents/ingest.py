@@ -35,21 +35,59 @@ class IngestSummary:
         return "\n".join(lines)
 
 
-def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, str], None] | None = None
-                    ) -> IngestSummary:
+def _extract_one(item, geoparser):
+    """(item, incidents or None, error or None) for one article or read error."""
+    if isinstance(item, ArticleError):
+        return item, None, str(item)
+    try:
+        return item, extract(item, geoparser), None
+    except Exception as exc:  # one bad article never stops the batch
+        return item, None, f"{item.path or item.title}: extraction failed ({exc.__class__.__name__}: {exc})"
+
+
+_WORKER_GEOPARSER = None
+
+
+def _worker_init(gazetteer: str | None) -> None:
+    global _WORKER_GEOPARSER
+    from geodata.geoparser import Geoparser
+
+    _WORKER_GEOPARSER = Geoparser(path=gazetteer)
+
+
+def _worker_extract(item):
+    return _extract_one(item, _WORKER_GEOPARSER)
+
+
+def _extracted(articles, geoparser, workers: int, gazetteer: str | None):
+    """(article, incidents, error) in input order; with workers > 1 the extraction runs in that
+    many processes, each loading the geoparser once, while this process only stores."""
+    if workers <= 1:
+        for item in articles:
+            yield _extract_one(item, geoparser)
+        return
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(gazetteer,)) as pool:
+        yield from pool.imap(_worker_extract, articles, chunksize=8)
+
+
+def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, str], None] | None = None,
+                    workers: int = 1, gazetteer: str | None = None) -> IngestSummary:
     s = IngestSummary()
-    for item in articles:
-        if isinstance(item, ArticleError):
-            s.errors.append(str(item))
+    for art, incidents, error in _extracted(articles, geoparser, workers, gazetteer):
+        if isinstance(art, ArticleError):
+            s.errors.append(error)
             continue
-        art: Article = item
         s.articles += 1
         s.warnings += [f"{art.path or art.title}: {w}" for w in art.warnings]
+        if error:
+            s.errors.append(error)
+            continue
         try:
-            incidents = extract(art, geoparser)
             res = store.save_article(art, incidents)
         except Exception as exc:  # one bad article never stops the batch
-            s.errors.append(f"{art.path or art.title}: extraction failed ({exc.__class__.__name__}: {exc})")
+            s.errors.append(f"{art.path or art.title}: could not be stored ({exc.__class__.__name__}: {exc})")
             continue
         setattr(s, res.status, getattr(s, res.status) + 1)
         s.incidents += res.incidents
@@ -59,11 +97,15 @@ def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, 
     return s
 
 
-def ingest_paths(paths: list[str], store: Store, geoparser, show_progress: bool = True) -> IngestSummary:
+def ingest_paths(paths: list[str], store: Store, geoparser, show_progress: bool = True, workers: int = 1,
+                 gazetteer: str | None = None) -> IngestSummary:
+    """Ingest files and folders. With workers > 1, `geoparser` may be None: each worker process
+    loads its own from `gazetteer` (the default index when None)."""
     from tqdm import tqdm
 
     bar = tqdm(unit=" articles", desc="ingesting", disable=not show_progress)
     try:
-        return ingest_articles(iter_articles(paths), store, geoparser, progress=lambda n, _: bar.update(n))
+        return ingest_articles(iter_articles(paths), store, geoparser, progress=lambda n, _: bar.update(n),
+                               workers=workers, gazetteer=gazetteer)
     finally:
         bar.close()
