@@ -20,7 +20,7 @@ from dashboard.data import (admin_shapes, db_path, incident_detail, load_inciden
                             store_version)
 from dashboard.detail import passage_html, safe
 from dashboard.filters import Filters, apply
-from dashboard.mapview import base_map, clicked_rows, incident_layers
+from dashboard.mapview import base_map, clicked_events, clicked_rows, incident_layers
 from dashboard.timeline import selected_range, timeline_chart
 
 MAX_UPLOAD_BYTES = 5_000_000
@@ -130,12 +130,14 @@ with detail_col:
     here = clicked_rows(df, (out or {}).get("last_object_clicked"), (out or {}).get("last_object_clicked_tooltip"))
     if here.empty:
         st.caption("Click a marker to read the passage it came from.")
-    for n, rowid in enumerate(here["rowid"].tolist()[:20]):
+    events_here = clicked_events(df_all, here)  # each event with every source reporting it
+    for k, n, rowid in [(k, n, rowid) for k, members in enumerate(events_here[:20])
+                        for n, rowid in enumerate(members["rowid"].tolist()[:12])]:
         d = incident_detail(str(DB), rowid)
         if d is None:
             continue
         loc = d["location"] or {}
-        if n == 0:
+        if k == n == 0:
             st.markdown(f"#### {safe(d['name_en'] or d['place_text'])} · {safe(d['name_ar'] or '')}",
                         unsafe_allow_html=True)
             how = f"precision {safe(d['precision'])}, confidence {safe(d['confidence'])}"
@@ -146,17 +148,19 @@ with detail_col:
                         unsafe_allow_html=True)
             if loc.get("reason"):
                 st.markdown(f"<small>⚠ {safe(loc['reason'])}</small>", unsafe_allow_html=True)
-            if len(here) > 1:
-                st.caption(f"{len(here)} incidents at this place")
-        actors = ", ".join(f"{safe(a['name'])} ({safe(a['role'])})" for a in d["actors"] or [])
-        st.markdown(f"**{safe(d['date'])}** · {safe(d['event_type'])} / {safe(d['sub_event_type'])}"
-                    f"<br/><small>{actors}</small>", unsafe_allow_html=True)
+            if len(events_here) > 1:
+                st.caption(f"{len(events_here)} events at this place")
+        if n == 0:  # the event's first report; then every other source's passage
+            actors = ", ".join(f"{safe(a['name'])} ({safe(a['role'])})" for a in d["actors"] or [])
+            sources = f" · **{int(d['event_sources'])} sources**" if (d.get("event_sources") or 1) > 1 else ""
+            st.markdown(f"**{safe(d['date'])}** · {safe(d['event_type'])} / {safe(d['sub_event_type'])}{sources}"
+                        f"<br/><small>{actors}</small>", unsafe_allow_html=True)
         st.markdown(passage_html(d["passage"] or "", d["passage_start"] or 0, d["place_start"], d["place_end"]),
                     unsafe_allow_html=True)
         link = f" — <a href='{safe(d['article_url'])}' rel='noopener noreferrer' target='_blank'>link</a>" \
             if (d.get("article_url") or "").startswith(("http://", "https://")) else ""
-        st.markdown(f"<small>{safe(d['article_title'])} · {safe(d['article_source'])}{link}</small>",
-                    unsafe_allow_html=True)
+        about = " · ".join(safe(d[k]) for k in ("article_title", "article_source", "article_date") if d.get(k))
+        st.markdown(f"<small>{about}{link}</small>", unsafe_allow_html=True)
 
 # ---- timeline ---------------------------------------------------------------------------------
 if len(df):

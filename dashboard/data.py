@@ -19,7 +19,8 @@ LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event
                  "actor1", "actor2", "actors", "fatalities", "place_id", "place_text", "name_ar", "name_en",
                  "feature", "lat", "lon", "admin1", "admin1_ar", "admin2", "admin2_ar", "precision",
                  "confidence", "radius_km", "passage", "source_kind", "article_title", "article_source",
-                 "article_url", "article_language")
+                 "article_url", "article_language", "article_date", "uid", "event_group", "event_sources",
+                 "review_status", "reviewed_by", "reviewed_at")
 
 
 def db_path() -> Path:
@@ -40,7 +41,8 @@ def load_incidents(path: str, version: float) -> pd.DataFrame:
     if Path(path).exists():
         store = Store(path, readonly=True)
         try:
-            rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents()]
+            # rejected incidents (an analyst said "not an incident") are never on the map
+            rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents("i.review_status != 'rejected'")]
         finally:
             store.close()
     df = pd.DataFrame(rows, columns=list(LIGHT_COLUMNS))

@@ -3,6 +3,9 @@
 * Markers go through one FastMarkerCluster carrying only coordinates, the row id, a colour and a
   short escaped label: passages stay on the server and are fetched when a marker is clicked, so
   23k incidents load about as fast as a dozen.
+* One marker per real-world event (event group, incidents.groups): the Arabic and the English
+  report of one shelling are one marker, "2 sources" in its tooltip, placed where its most precise
+  report puts it; events at the very same point share a marker ("3 events, latest …").
 * Precision 1 (the village itself) is a filled dot; precision 2-3 (vicinity, mountain area,
   governorate) is a hollow dashed circle sized to its uncertainty in metres, so nobody mistakes
   it for an exact village.
@@ -38,7 +41,7 @@ SYRIA_CENTER = (35.0, 38.5)
 
 # The callback is an IIFE so the lookup tables (place names, event types, colours) are parsed once;
 # each data row is [lat, lon, id, type index, name index, precision, radius in m, days since 1970,
-# incidents at this location].
+# events at this location, sources (articles) of the newest of them].
 CALLBACK_TEMPLATE = """
 (function () {
     var names = %(names)s, types = %(types)s, colours = %(colours)s;
@@ -56,8 +59,9 @@ CALLBACK_TEMPLATE = """
         // Tooltips are bound on first hover: 23k tooltips up front would slow the first paint.
         m.on('mouseover', function () {
             if (!m.getTooltip()) {
-                var many = row[8] > 1 ? ' · ' + row[8] + ' incidents, latest ' : ' · ';
-                m.bindTooltip(names[row[4]] + many + day(row[7]) + ' · ' + types[row[3]] + ' #' + row[2]);
+                var many = row[8] > 1 ? ' · ' + row[8] + ' events, latest ' : ' · ';
+                var sources = row[9] > 1 ? ' · ' + row[9] + ' sources' : '';
+                m.bindTooltip(names[row[4]] + many + day(row[7]) + ' · ' + types[row[3]] + sources + ' #' + row[2]);
                 m.openTooltip();
             }
         });
@@ -93,13 +97,33 @@ def colour(event_type: str | None) -> str:
     return EVENT_COLOURS.get(event_type or "", OTHER_COLOUR)
 
 
+def _event_keys(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(event group, tie-breaker) per row; a frame without event groups has one event per row."""
+    rowid = df["rowid"].astype(str)
+    group = df["event_group"].fillna(rowid) if "event_group" in df else rowid
+    tie = df["uid"].fillna(rowid) if "uid" in df else rowid
+    return group, tie
+
+
+def events(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per event group in `df`: its most precise incident (ties by uid) speaks for it, with
+    `event_key` (its group) and `sources` (how many articles report it: the store's count over the
+    whole group)."""
+    group, tie = _event_keys(df)
+    sources = df["event_sources"].fillna(1) if "event_sources" in df else pd.Series(1, index=df.index)
+    d = df.assign(event_key=group, _tie=tie, sources=sources, _prec=df["precision"].fillna(3))
+    return d.sort_values(["_prec", "_tie"]).drop_duplicates("event_key").drop(columns=["_tie", "_prec"])
+
+
 def marker_payload(df: pd.DataFrame) -> dict:
     """Compact rows for the browser plus lookup tables (names, types, colours). Names and types
     are HTML-escaped (article text is untrusted); passages are not sent at all."""
-    d = df.dropna(subset=["lat", "lon"]).sort_values("date", ascending=False, na_position="last")
+    d = df.dropna(subset=["lat", "lon"])
     d = d.assign(precision=d["precision"].fillna(3).astype(int))
-    # One marker per incident location (as the map promises): the newest incident there speaks for
-    # it, and the count says how many more the detail panel will list. 23k ACLED rows -> 2.8k markers.
+    # One marker per event, at its most precise report; events at one point share it: the newest
+    # speaks for it, and the count says how many more the detail panel will list.
+    # 23k ACLED rows -> 2.8k markers.
+    d = events(d).sort_values("date", ascending=False, na_position="last")
     groups = d.groupby(["lat", "lon", "precision"], sort=False)
     count = groups.size()
     d = groups.first().assign(n=count).reset_index()
@@ -116,7 +140,7 @@ def marker_payload(df: pd.DataFrame) -> dict:
     rows = [list(r) for r in zip(d["lat"].astype(float).round(5).tolist(), d["lon"].astype(float).round(5).tolist(),
                                  d["rowid"].astype(int).tolist(), type_idx.tolist(), name_idx.tolist(), prec.tolist(),
                                  (radius_km * 1000).round().astype(int).tolist(), days.tolist(),
-                                 d["n"].astype(int).tolist())]
+                                 d["n"].astype(int).tolist(), d["sources"].astype(int).tolist())]
     return {"rows": rows, "names": [html.escape(n) for n in names], "types": [html.escape(t) for t in types],
             "colours": [colour(first_event.get(i)) for i in range(len(types))]}
 
@@ -196,6 +220,19 @@ def build_map(df: pd.DataFrame, shapes: dict | None = None, choropleth: bool = F
     for layer in incident_layers(df, shapes, choropleth):
         layer.add_to(m)
     return m
+
+
+def clicked_events(df_all: pd.DataFrame, here: pd.DataFrame) -> list[pd.DataFrame]:
+    """The events of the clicked incidents `here`, newest first, each as every incident of its group
+    (all its sources, whatever the filters): the ones `here` first, then the others by date and uid."""
+    if here.empty:
+        return []
+    order = events(here).sort_values("date", ascending=False, na_position="last")["event_key"].tolist()
+    group, tie = _event_keys(df_all)
+    members = df_all.assign(event_key=group, _tie=tie, _elsewhere=~df_all["rowid"].isin(here["rowid"]))
+    members = members[members["event_key"].isin(order)].sort_values(["_elsewhere", "date", "_tie"])
+    by_event = {g: m.drop(columns=["_tie", "_elsewhere"]) for g, m in members.groupby("event_key", sort=False)}
+    return [by_event[g] for g in order]
 
 
 def clicked_rows(df: pd.DataFrame, clicked: dict | None, tooltip: str | None) -> pd.DataFrame:
