@@ -19,12 +19,20 @@ lists of `geodata.lexicons`:
 * an Arabic word is read as proclitic + name only when it is rarer whole than split (ورقة stays
   "paper", والرقة is "and Raqqa").
 A name after a trigger word that no gazetteer holds becomes an `unknown` mention (tier "unknown").
+
+A city neighbourhood (`geodata/data/neighbourhoods.csv`) counts only where the text supports it
+(`NeighbourhoodContext`): its city named in the same or the previous sentence, the section heading
+or the title; حي/منطقة/"district"/"neighbourhood"/"quarter" beside it; its city written right beside
+it ("X district of Aleppo", "حي X في مدينة حلب", "Aleppo's X"); a list with a supported one. With
+support it beats a namesake village elsewhere; without it the span reads as if the layer did not exist.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
@@ -37,7 +45,9 @@ from geodata.lexicons import word_set
 from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_readings, fold_arabic_word,
                                fold_latin_word, is_arabic, is_ordinary_word, loose_arabic_word, loose_latin_word,
                                split_words)
+from geodata.place import Place
 from geodata.schema import Mention
+from geodata.sentences import sentence_spans
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
@@ -99,6 +109,9 @@ class Recognizer:
         self.speech = word_set("person_cues.txt", "speech")
         self.org_before = word_set("organisation_prefixes.txt", "arabic") | word_set("organisation_prefixes.txt", "latin")
         self.org_after = word_set("organisation_prefixes.txt", "latin_after")
+        self.org_middle = word_set("organisation_prefixes.txt", "latin_middle")
+        self.org_unit = word_set("organisation_prefixes.txt", "arabic_before_unit")
+        self.neighbourhoods = NeighbourhoodContext(self)
 
     @staticmethod
     def _automaton(table: dict[str, list[NameEntry]]):
@@ -147,7 +160,10 @@ class Recognizer:
         readings = arabic_clitic_readings(w)
         skip, chosen = readings[0]
         key = fold_arabic_word(chosen)
-        if key not in self.vocab and loose_arabic_word(chosen) not in self.loose_vocab:
+        # A whole word known only as a spelling variant gives way to a split reading known exactly
+        # (والصاخور is و + الصاخور, not a variant of والصحراء).
+        if key not in self.vocab and (loose_arabic_word(chosen) not in self.loose_vocab or any(
+                fold_arabic_word(r) in self.vocab for _, r in readings[1:])):
             for sk, r in readings[1:]:
                 k = fold_arabic_word(r)
                 joined = next((h for h in _COMPOUND_HEADS if k.startswith(h) and k[len(h):] in self.vocab), None)
@@ -206,13 +222,22 @@ class Recognizer:
         candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose", text)]
         # Longest span first (in characters), exact before loose, then leftmost.
         candidates.sort(key=lambda c: (-(words[c[1]].end - words[c[0]].start), c[3] != "exact", c[0]))
+        support = self.neighbourhoods.support(words, text, candidates, shouting)
         taken = [False] * len(words)
         chosen = []
         for i, j, entries, tier in candidates:
             if any(taken[i:j + 1]):
                 continue
             first = words[i]
-            if not first.arabic and not first.text[:1].isupper() and not self._capitalised_after_article(first):
+            nbhd = support.get((i, j, tier), False)
+            if nbhd is not False:
+                # A neighbourhood's name counts only with support; without it the span is read as if
+                # the neighbourhood layer did not exist, so a shorter name inside it still counts.
+                entries = self.neighbourhoods.entries(entries, nbhd)
+                if not entries:
+                    continue
+            if not first.arabic and not first.text[:1].isupper() and not self._capitalised_after_article(first) \
+                    and not (nbhd and first.text[:1].isdigit()):  # "1070 project"
                 continue
             if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
@@ -225,15 +250,22 @@ class Recognizer:
             chosen += self._unknown_names(words, taken, text)
         chosen.sort(key=lambda c: c[0])
         mentions = []
+        supported: dict[int, NeighbourhoodSupport] = {}
         for i, j, entries, tier in chosen:
             m = Mention(text=text[words[i].start:words[j].end], start=words[i].start, end=words[j].end,
                         entries=list(entries), tier=tier)
             self._context(m, words, i, j, text)
             if tier == "unknown":
                 m.evidence.append(f"«{m.text}» after «{m.trigger}» is in no gazetteer")
+            nbhd = support.get((i, j, tier))
+            if nbhd and any(e.place_id in self.neighbourhoods.city_of for e in m.entries):
+                supported[m.start] = nbhd
+                m.evidence.append(nbhd.why)
+                if m.trigger_kind in _NEIGHBOURHOOD_KINDS:
+                    m.trigger_kind = "neighbourhood"
             mentions.append(m)
         self._mark_lists(mentions, text)
-        mentions = [m for m in mentions if self._admissible(m, query)]
+        mentions = [m for m in mentions if self._admissible(m, query, supported.get(m.start))]
         if not query and not _SYRIA.search(text):
             # Is the text about Syria? Its other mentions say so when one is a Syrian governorate,
             # district, area or large town (the country's name is checked on the text itself).
@@ -282,6 +314,9 @@ class Recognizer:
                 return f"after «{prev.text}»: a person's or organisation's name"
             if prev2 is not None and prev2.exact in self.org_before and prev.exact not in self.triggers_ar:
                 return f"after «{prev2.text} {prev.text}»: an organisation's name"
+            if prev2 is not None and prev2.exact in self.org_unit and self.triggers_ar.get(prev.exact) in (
+                    "governorate", "city", "town"):
+                return f"after «{prev2.text} {prev.text}»: an organisation's name («مجلس محافظة …»)"
             if prev is not None and prev.exact in self.given and prev.exact not in self.function_ar \
                     and not first.clitic:
                 return f"after the given name «{prev.text}»: a person's name"
@@ -313,6 +348,9 @@ class Recognizer:
             return f"the speaker of «{nxt.text}»"
         if nxt_cap and nxt.exact in self.org_after:
             return f"part of the organisation name «{first.text} … {nxt.text}»"
+        nxt2 = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
+        if nxt2 is not None and nxt.exact in self.org_middle and nxt2.exact in self.org_after:
+            return f"part of the organisation name «{first.text} {nxt.text} {nxt2.text}»"
         return ""
 
     def _unknown_names(self, words: list[Word], taken: list[bool], text: str) -> list:
@@ -361,9 +399,11 @@ class Recognizer:
             return w.exact not in self.function_ar and len(bare) >= 3 and zipf_frequency(bare, "ar") < 3.5
         return w.text[:1].isupper() and w.exact not in self.function_en and not is_ordinary_word(w.text)
 
-    def _admissible(self, m: Mention, query: bool = False) -> bool:
+    def _admissible(self, m: Mention, query: bool = False, nbhd: "NeighbourhoodSupport | None" = None) -> bool:
         """A name that is also an ordinary word (or a given name) needs a trigger or a list of places
-        around it; a loose match needs support (a trigger, a list, else the resolver's context)."""
+        around it; a loose match needs support (a trigger, a list, else the resolver's context). For a
+        neighbourhood, only a word such as حي/"district" or its city written right beside it counts
+        as such a trigger; its city named elsewhere around it does not."""
         if m.unknown:
             return True
         if is_arabic(m.text):
@@ -386,6 +426,8 @@ class Recognizer:
         if query:
             return True
         strong_trigger = bool(m.trigger) and m.trigger_kind not in ("in", "direction")
+        if nbhd is not None:
+            strong_trigger = nbhd.strong
         if m.tier == "loose" and not (strong_trigger or m.conjoined):
             m.evidence.append("spelling variant without a trigger or a list: needs the sentence's "
                               "administrative context")
@@ -505,3 +547,232 @@ def _mostly_capitals(text: str) -> bool:
     sample = text[:2000]
     caps, lows = len(_CAPITALS.findall(sample)), len(_LOWER.findall(sample))
     return caps + lows > 0 and caps > 0.5 * (caps + lows)
+
+
+# ---- neighbourhoods: a city's parts count only where the text supports them --------------------
+@dataclass(frozen=True, slots=True)
+class NeighbourhoodSupport:
+    """Why a neighbourhood's name counts here: its city (a slug of `geodata.sources.neighbourhoods`;
+    "" when only a trigger word speaks for it), whether the support is strong (a word such as حي or
+    "district", or the city written right beside the name: enough for a name that is also an
+    ordinary word) and the evidence line."""
+
+    city: str
+    strong: bool
+    why: str
+
+
+# What may stand between a place and the city it is a part of: "X district of Aleppo", "X, Aleppo",
+# "X in eastern Aleppo", "حي X في مدينة حلب", "X بحلب", "X شرقي حلب". geodata.roles reads it too.
+CITY_AFTER = re.compile(
+    r"\s*(?:(?:neighbou?rhoods?|districts?|quarters?|areas?)\s*)?"
+    r"(?:,|،|-|–|\bof\b|\bin\b|\binside\b|\bwithin\b|في|داخل|ب)?\s*(?:the\s+)?"
+    r"(?:(?:eastern|western|northern|southern|central|besieged|rebel-held|government-held|"
+    r"(?:شرق|غرب|شمال|جنوب)ي?)\s+)?(?:(?:city\s+of|مدينة|مدينه)\s*)?", re.I)
+# "Aleppo's X", "Aleppo's eastern X district": the city before its part.
+CITY_POSSESSIVE = re.compile(r"['’]s\s+(?:(?:eastern|western|northern|southern|central|old|besieged)\s+)?", re.I)
+NEIGHBOURHOOD_AFTER = re.compile(r"\s*(?:neighbou?rhoods?|districts?|quarters?)\b", re.I)
+_NEIGHBOURHOOD_BEFORE = re.compile(r"(?:neighbou?rhoods?|districts?|quarters?)\s+of\s+(?:the\s+)?$", re.I)
+_NEIGHBOURHOOD_WORDS_AR = frozenset(fold_arabic_word(w) for w in ("حي", "أحياء", "حيي", "منطقة", "منطقتي", "حارة"))
+# Words that name a neighbourhood by themselves; منطقة and "district" also name areas and districts
+# ("منطقة التجارة الحرة"), so they make the support strong only beside the city's own support.
+_NEIGHBOURHOOD_PROPER = frozenset(fold_arabic_word(w) for w in ("حي", "أحياء", "حيي", "حارة")) | {
+    "neighbourhood", "neighborhood", "neighbourhoods", "neighborhoods", "quarter", "quarters"}
+_NOT_THE_CITY_BEFORE = re.compile(r"(?:countryside|outskirts|suburbs|province|governorate)\s+of\s+(?:the\s+)?$", re.I)
+_NOT_THE_CITY_AFTER = re.compile(r"\s*(?:countryside|province|governorate|suburbs|outskirts)\b", re.I)
+_LIST_GAP = re.compile(r"\s*[,،]?\s*(?:and|or|و|أو)?\s*", re.I)
+_HEADING = re.compile(r"(?m)^[ \t]*(?:#{1,6}[^\n]*|[^\n]{1,80})$")
+_SENTENCE_END = re.compile(r"[.!?؟:;،,]\s*$")
+_BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n[ \t]*$")
+# Trigger kinds a supported neighbourhood replaces ("the X district of Aleppo" is a neighbourhood there).
+_NEIGHBOURHOOD_KINDS = ("", "in", "district", "subdistrict", "neighbourhood")
+CITY_KM = 15.0  # a neighbourhood lies this close to its city's point; namesakes farther away give way
+
+
+class NeighbourhoodContext:
+    """Which neighbourhood names of a text are supported, and by what: its city named in the same
+    sentence, the previous one or the section's heading; a word such as حي, منطقة, "district",
+    "neighbourhood", "quarter" next to it; its city written right beside it; a text about that
+    city (named in its title, or its most named city, three times or more); a list with a
+    supported neighbourhood of the same city."""
+
+    def __init__(self, recognizer: "Recognizer"):
+        from geodata.resolve import km
+        from geodata.sources.neighbourhoods import neighbourhood_city
+
+        self._km = km
+        self.recognizer = recognizer
+        places = recognizer.gazetteer.places
+        self.city_of: dict[str, str] = {}  # neighbourhood id -> city slug
+        members: dict[str, list] = {}
+        for p in places.values():
+            if p.kind == "neighbourhood":
+                self.city_of[p.id] = neighbourhood_city(p.id)
+                members.setdefault(self.city_of[p.id], []).append(p)
+        # The city itself: the largest Syrian town of the neighbourhoods' governorate near their centre.
+        self.city_place: dict[str, Place] = {}
+        centres = {}
+        for slug, ps in members.items():
+            admin1 = Counter(p.admin1.id for p in ps if p.admin1).most_common(1)
+            lat, lon = sum(p.lat for p in ps) / len(ps), sum(p.lon for p in ps) / len(ps)
+            centres[slug] = (admin1[0][0] if admin1 else None, Place("", "", "", lat, lon, "point"))
+        if centres:
+            for q in places.values():
+                if q.country != "SY" or q.kind not in ("locality", "city") or not q.population or q.admin1 is None:
+                    continue
+                for slug, (admin1, centre) in centres.items():
+                    if q.admin1.id == admin1 and km(q, centre) <= CITY_KM and \
+                            q.population > getattr(self.city_place.get(slug), "population", 0):
+                        self.city_place[slug] = q
+        self.slug_of_city = {p.id: slug for slug, p in self.city_place.items()}
+
+    def support(self, words: list[Word], text: str, candidates, shouting: bool) -> dict:
+        """(i, j, tier) -> NeighbourhoodSupport or None, for each candidate that names a neighbourhood."""
+        if not self.city_of:
+            return {}
+        named = [c for c in candidates if any(e.place_id in self.city_of for e in c[2])]
+        if not named:
+            return {}
+        cities = self._city_mentions(words, text, candidates, shouting)
+        starts = [s for s, _ in sentence_spans(text)]
+        sentence = lambda pos: bisect_right(starts, pos) - 1  # noqa: E731
+        cities = [(slug, i, j, sentence(words[i].start)) for slug, i, j in cities]
+        headings = _headings(text) if cities else []
+        about = self._about(text, words, cities)
+        out, slugs_of = {}, {}
+        for i, j, entries, tier in named:
+            slugs = {self.city_of[e.place_id] for e in entries if e.place_id in self.city_of}
+            slugs_of[(i, j, tier)] = slugs
+            out[(i, j, tier)] = self._one(words, text, i, j, slugs, cities, sentence, headings, about)
+        self._lists(words, text, out, slugs_of)
+        return out
+
+    def entries(self, entries, support: NeighbourhoodSupport | None):
+        """The entries a candidate keeps: without support, none of the neighbourhoods; with its city,
+        that city's neighbourhoods and the other records of the city itself (no namesake far away)."""
+        if support is None:
+            return [e for e in entries if e.place_id not in self.city_of]
+        if not support.city:
+            return entries
+        city = self.city_place.get(support.city)
+        places = self.recognizer.gazetteer.places
+        return [e for e in entries if self.city_of.get(e.place_id) == support.city or (
+            e.place_id not in self.city_of and city is not None and self._km(places[e.place_id], city) <= CITY_KM)]
+
+    # ---- the pieces of evidence ----------------------------------------------------------------
+    def _city_mentions(self, words: list[Word], text: str, candidates, shouting: bool) -> list[tuple[str, int, int]]:
+        """(slug, i, j) of each span naming one of the cities, unless it is an organisation's name or
+        names the countryside or governorate ("ريف حلب", "Aleppo province")."""
+        out = []
+        rec = self.recognizer
+        for i, j, entries, tier in candidates:
+            if tier != "exact":
+                continue
+            slugs = {self.slug_of_city[e.place_id] for e in entries if e.place_id in self.slug_of_city}
+            if not slugs or rec._veto(words, i, j, text, entries, shouting):
+                continue
+            prev = words[i - 1] if i > 0 and rec._adjacent(words, i - 1, i, text) else None
+            if prev is not None and prev.arabic and rec.triggers_ar.get(prev.exact) in ("countryside", "governorate"):
+                continue
+            start, end = words[i].start, words[j].end
+            if _NOT_THE_CITY_BEFORE.search(text[max(0, start - 40):start]) or \
+                    _NOT_THE_CITY_AFTER.match(text[end:end + 30]):
+                continue
+            out += [(slug, i, j) for slug in sorted(slugs)]
+        return out
+
+    def _about(self, text: str, words: list[Word], cities) -> str:
+        """The city a text is about: the one its title (first line) names, else its most named city
+        when named three times or more and more often than any other."""
+        first_line = text.find("\n")
+        if 0 < first_line <= 300:
+            in_title = {slug for slug, i, _, _ in cities if words[i].start < first_line}
+            if len(in_title) == 1:
+                return in_title.pop()
+        counts = Counter(slug for slug, _, _, _ in cities).most_common(2)
+        if counts and counts[0][1] >= 3 and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+            return counts[0][0]
+        return ""
+
+    def _one(self, words, text, i, j, slugs, cities, sentence, headings, about) -> NeighbourhoodSupport | None:
+        start, end = words[i].start, words[j].end
+        name = text[start:end]
+        for slug, ci, cj, _ in cities:
+            if slug not in slugs:
+                continue
+            if ci > j and CITY_AFTER.fullmatch(text[end:words[ci].start]):
+                return NeighbourhoodSupport(slug, True, f"a neighbourhood of {slug}: «{text[start:words[cj].end]}»")
+            if cj < i and CITY_POSSESSIVE.fullmatch(text[words[cj].end:start]):
+                return NeighbourhoodSupport(slug, True, f"a neighbourhood of {slug}: «{text[words[ci].start:end]}»")
+        trigger = self._trigger(words, i, j, text)
+        si = sentence(start)
+        near = sorted((cs != si, abs(words[ci].start - start), slug) for slug, ci, _, cs in cities
+                      if slug in slugs and cs in (si, si - 1))
+        city, why = "", ""
+        if near:
+            city = near[0][2]
+            why = f"its city ({city}) is named in the {'same' if not near[0][0] else 'previous'} sentence"
+        elif headings:
+            k = bisect_right([h for h, _ in headings], start) - 1
+            if k >= 0:
+                hs, he = headings[k]
+                inside = [slug for slug, ci, _, _ in cities if slug in slugs and hs <= words[ci].start < he]
+                if inside:
+                    city, why = inside[0], f"its city ({inside[0]}) is named in the heading «{text[hs:he].strip()}»"
+        if not city and about in slugs:
+            city, why = about, f"the text is about {about}"
+        if trigger:
+            why = f"«{trigger}» names a neighbourhood" + (f"; {why}" if why else "")
+        if city or trigger:
+            strong = bool(trigger) and (bool(city) or fold_arabic_word(trigger.split()[0]) in _NEIGHBOURHOOD_PROPER
+                                        or trigger.split()[0].lower() in _NEIGHBOURHOOD_PROPER)
+            return NeighbourhoodSupport(city, strong, f"«{name}» as a neighbourhood: {why}")
+        return None
+
+    def _trigger(self, words: list[Word], i: int, j: int, text: str) -> str:
+        """حي/منطقة before the name, "district of"/"neighbourhood of" before it, "district" after it."""
+        rec = self.recognizer
+        prev = words[i - 1] if i > 0 and rec._adjacent(words, i - 1, i, text) else None
+        if words[i].arabic and prev is not None and prev.arabic and prev.exact in _NEIGHBOURHOOD_WORDS_AR:
+            return prev.text
+        start, end = words[i].start, words[j].end
+        m = _NEIGHBOURHOOD_BEFORE.search(text[max(0, start - 40):start]) or \
+            NEIGHBOURHOOD_AFTER.match(text[end:end + 30])
+        return " ".join(m.group().split()) if m else ""
+
+    @staticmethod
+    def _lists(words: list[Word], text: str, out: dict, slugs_of: dict) -> None:
+        """"al-Mashhad and Salah al-Din neighbourhoods", "حيي الشعار والصاخور": a strongly supported
+        neighbourhood lends its support to the neighbourhoods of the same city listed with it."""
+        keys = sorted(out, key=lambda k: words[k[0]].start)
+        for _ in range(2):  # once forwards, once backwards through a list of three or more
+            for a in keys:
+                for b in keys:
+                    if words[a[1]].end > words[b[0]].start:
+                        continue
+                    gap = text[words[a[1]].end:words[b[0]].start]
+                    if not gap.strip() or not _LIST_GAP.fullmatch(gap):
+                        continue
+                    for x, y in ((a, b), (b, a)):
+                        sx, sy = out[x], out[y]
+                        if sx is None or not sx.strong or (sy is not None and sy.strong) or \
+                                (sx.city and sx.city not in slugs_of[y]):
+                            continue
+                        city = sx.city or (sy.city if sy is not None else "")
+                        name = text[words[y[0]].start:words[y[1]].end]
+                        out[y] = NeighbourhoodSupport(city, True, f"«{name}» as a neighbourhood: in a list with "
+                                                                  f"«{text[words[x[0]].start:words[x[1]].end]}»")
+
+
+def _headings(text: str) -> list[tuple[int, int]]:
+    """Heading lines: Markdown headings, and short lines without a final punctuation mark that open a
+    paragraph (after a blank line or at the start of the text)."""
+    out = []
+    for m in _HEADING.finditer(text):
+        line = m.group().strip()
+        if not line:
+            continue
+        opens = m.start() == 0 or _BLANK_LINE_BEFORE.search(text[max(0, m.start() - 40):m.start()]) is not None
+        if line.startswith("#") or (opens and not _SENTENCE_END.search(line)):
+            out.append((m.start(), m.end()))
+    return out

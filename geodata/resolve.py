@@ -5,7 +5,9 @@ Each candidate place of a mention is scored on:
 * the administrative context written in the same sentence ("بريف اللاذقية", "جنوبي إدلب",
   "بجبل الزاوية", "in Idlib countryside"): a candidate inside it gains, one outside it loses;
 * spatial coherence with the unambiguous places named in the same text (geopy distances);
-* importance (population), and a small penalty for loose-key matches and places abroad.
+* importance (population), and a small penalty for loose-key matches and places abroad;
+* a neighbourhood the recogniser kept (its city or a word such as حي supports it) before a
+  namesake town: "حي المشهد" is Aleppo's al-Mashhad, not the village 27 km west.
 
 Wrong-context guard: when the sentence names a containing unit and no candidate lies in it (the
 seed's عين عيسى "في جبل التركمان بريف اللاذقية" only has namesakes in Raqqa), the answer is that
@@ -36,6 +38,7 @@ LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vic
 REGIONAL_TRIGGERS = {"countryside", "direction", "governorate"}
 CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
+POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
 
 
 def km(a: Place, b: Place) -> float:
@@ -119,6 +122,10 @@ class Resolver:
     @staticmethod
     def _kind_score(p: Place, trigger_kind: str, n_kinds: int) -> float:
         k = p.kind
+        if k == "neighbourhood":
+            # The recogniser keeps a neighbourhood only where the text supports it; "حي X",
+            # "the X district" then mean it rather than a namesake town.
+            return 5.0 if trigger_kind == "neighbourhood" else 2.0 if trigger_kind in LOCAL_TRIGGERS else 1.0
         if trigger_kind in LOCAL_TRIGGERS:
             return {"locality": 2.0, "city": 2.0, "subdistrict": 0.8, "district": 0.2, "area": 0.5}.get(k, -1.0)
         if trigger_kind in REGIONAL_TRIGGERS:
@@ -132,13 +139,10 @@ class Resolver:
 
     def resolve(self, text: str, mentions: list[Mention]) -> list[Resolution]:
         contexts = self._context_units(mentions, text)
-        anchors = []
-        for m in mentions:
-            places = [p for p in self._places(m) if p.kind in ("locality", "city", "subdistrict", "area")
-                      and p.country == "SY"]
-            if len({p.id for p in places}) == 1 or (places and all(km(places[0], q) < SAME_PLACE_KM for q in places)):
-                if all(a.id != places[0].id for _, a in anchors):  # one anchor per place
-                    anchors.append((m, places[0]))
+        # Neighbourhoods vouch for a spelling variant nearby but are no anchors for scoring: ten of
+        # one city would pull every median distance towards it.
+        vouchers = self._anchors(mentions, ("area", *POINT_KINDS))
+        anchors = [(m, p) for m, p in vouchers if p.kind != "neighbourhood"]
         out, memo = [], {}
         for m, ctx in zip(mentions, contexts):
             if m.unknown:
@@ -150,13 +154,23 @@ class Resolver:
             if key not in memo:
                 memo[key] = self._resolve_one(m, ctx, anchors)
             r = memo[key]
-            if m.needs_context and not self._supported(r, ctx, anchors, m):
+            if m.needs_context and not self._supported(r, ctx, vouchers, m):
                 continue
             if m.tier == "loose" and r.reason == WRONG_CONTEXT:
                 continue  # a spelling variant with no namesake where the text says is no evidence at all
             out.append(Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, r.alternatives,
                                   list(r.evidence), r.reason, r.trigger_kind, tier=m.tier))
         return out
+
+    def _anchors(self, mentions: list[Mention], kinds: tuple[str, ...]) -> list[tuple[Mention, Place]]:
+        """Mentions that name one Syrian place of these kinds (or records of one place), one per place."""
+        anchors: list[tuple[Mention, Place]] = []
+        for m in mentions:
+            places = [p for p in self._places(m) if p.kind in kinds and p.country == "SY"]
+            if len({p.id for p in places}) == 1 or (places and all(km(places[0], q) < SAME_PLACE_KM for q in places)):
+                if all(a.id != places[0].id for _, a in anchors):  # one anchor per place
+                    anchors.append((m, places[0]))
+        return anchors
 
     def _supported(self, r: Resolution, ctx: list[Place], anchors, m: Mention) -> bool:
         """A spelling-variant match stands when the sentence's unit holds it or a place named exactly
@@ -197,7 +211,7 @@ class Resolver:
                 s += self.w.loose_match
             if p.country != "SY" and p.population < 1_000_000 and p.kind != "country":
                 s += self.w.abroad
-            local = p.kind in ("locality", "city", "subdistrict") and p.country == "SY"
+            local = p.kind in POINT_KINDS and p.country == "SY"
             if ctx and local:
                 if any(self._fits(p, u) for u in ctx):
                     s += self.w.inside_context
@@ -224,7 +238,7 @@ class Resolver:
             evidence.append("matched on a spelling variant (loose key)")
 
         # Wrong-context guard.
-        if ctx and best.kind in ("locality", "city", "subdistrict") and best.country == "SY" \
+        if ctx and best.kind in POINT_KINDS and best.country == "SY" \
                 and not any(self._fits(best, u) for u in ctx):
             unit = sorted(ctx, key=lambda u: (u.kind != "area", u.kind != "district"))[0]
             elsewhere = ", ".join(f"{p.name_en} ({p.admin1.name_en if p.admin1 else p.country}, "

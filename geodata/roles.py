@@ -10,7 +10,9 @@ Roles (see `geodata.schema.ROLES`):
 * `speaker_seat` — the seat of whoever reports: datelines ("DAMASCUS, Syria (AP) —", "دمشق-سانا"),
   "London-based", "ومقره لندن";
 * `framing_area` — a governorate, district, area or countryside named to frame a more precise
-  place of the same sentence ("قرية X بريف إدلب", "in Idlib countryside");
+  place of the same sentence ("قرية X بريف إدلب", "in Idlib countryside"), or a city named as the
+  whole a neighbourhood or town is part of ("the al-Sha'ar district of Aleppo", "حي X في مدينة حلب",
+  "Kafr Hamrah district of Aleppo", "Qarati in Idleb");
 * `background` — countries, and places named for talks, agreements, ministries or embassies;
 * `target` — everything else: where it happened.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from geodata.recognize import CITY_AFTER, CITY_KM, CITY_POSSESSIVE, IMPORTANT_POPULATION, NEIGHBOURHOOD_AFTER
 from geodata.resolve import km
 from geodata.schema import NOT_IN_GAZETTEER, Resolution
 from geodata.sentences import sentence_spans
@@ -65,6 +68,7 @@ _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
                           r"meeting|format)\b", re.I)
 _DATELINE_AFTER = re.compile(r"^\s*(?:,\s*[A-Z][\w ]*)?\s*(?:[-–—(:]|$)")
+_LIST_AFTER = re.compile(r"\s*(?:[,،]\s*)?(?:and|or|و|أو)\s*|\s*[,،]\s*", re.I)
 CONTAINER_KINDS = ("governorate", "district", "subdistrict", "area")
 LOCAL_KINDS = ("locality", "city", "neighbourhood")
 
@@ -78,7 +82,7 @@ def assign_roles(text: str, resolutions: list[Resolution]) -> list[Resolution]:
         role, why = _local_role(r, before, after, text[s:r.start])
         if role:
             _set(r, role, why)
-    _frame(resolutions, spans)
+    _frame(resolutions, spans, text)
     return resolutions
 
 
@@ -111,9 +115,11 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
     return "", ""
 
 
-def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]]) -> None:
+def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]], text: str) -> None:
     """A container named beside a village or town of the same sentence that lies inside it (or an
-    unknown village placed at it) frames it."""
+    unknown village placed at it) frames it; so does a city named as the whole a place is part of
+    ("the X district of Aleppo", "X, Aleppo", "حي X في مدينة حلب", "Aleppo's X neighbourhood") or
+    beside one of its own neighbourhoods."""
     for s, e in spans:
         here = [r for r in resolutions if s <= r.start < e and r.place is not None]
         precise = [r for r in here if r.role == "target" and (
@@ -121,21 +127,43 @@ def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]]) -> None:
         if not precise:
             continue
         for r in here:
-            if r.role != "target" or r in precise or r.reason:
+            if r.role != "target" or r.reason:
                 continue
-            inner = next((p for p in precise if _inside(p, r) or _in_namesake_governorate(p, r) or (
+            if r in precise:
+                part = next((p for p in precise
+                             if p is not r and p.role == "target" and _city_frames(r, p, text, here)), None)
+                if part is not None:
+                    _set(r, "framing_area", f"the city «{r.text}» of which «{part.text}» is a part")
+                continue
+            inner = next((p for p in precise if _inside(p, r) or (
                 p.reason == NOT_IN_GAZETTEER and p.place.id == r.place.id)), None)
             if inner is not None:
                 _set(r, "framing_area", f"frames «{inner.text}», named in the same sentence")
 
 
-def _in_namesake_governorate(inner: Resolution, outer: Resolution) -> bool:
-    """"captured Qarati in Idleb": a city named like its governorate, after a village of that
-    governorate, frames the village as the governorate does."""
+def _city_frames(outer: Resolution, inner: Resolution, text: str, here: list[Resolution]) -> bool:
+    """Is `outer` a city named as the whole `inner` is part of? Its own neighbourhood anywhere in the
+    sentence, or a town of its governorate written "X district of C", "X, C", "X in C", "X في مدينة C",
+    "C's X district" (reports call the towns around Aleppo its districts: Kafr Hamrah, Bshantara)."""
     o, i = outer.place, inner.place
-    return (o.kind in LOCAL_KINDS and o.admin1 is not None and i.admin1 is not None and o.admin1.id == i.admin1.id
-            and o.id != i.id and o.admin1.name_en and o.name_en.lower().startswith(o.admin1.name_en.lower()[:4])
-            and outer.start > inner.start)
+    if o.id == i.id or o.kind not in ("locality", "city") or i.kind not in LOCAL_KINDS or o.country != "SY" \
+            or o.admin1 is None or i.admin1 is None or o.admin1.id != i.admin1.id:
+        return False
+    if not (o.population >= IMPORTANT_POPULATION or
+            (o.admin1.name_en and o.name_en.lower()[:4] == o.admin1.name_en.lower()[:4])):
+        return False  # a city, or a town named like its governorate ("Qarati in Idleb")
+    if i.kind == "neighbourhood" and km(o, i) <= CITY_KM:
+        return True
+    if outer.start >= inner.end:
+        return bool(CITY_AFTER.fullmatch(text[inner.end:outer.start])) and not _listed_after(outer, here, text)
+    end = outer.end - 2 if outer.text.endswith(("'s", "’s")) else outer.end  # a possessive inside the span
+    return bool(CITY_POSSESSIVE.fullmatch(text[end:inner.start])) and (
+        i.kind == "neighbourhood" or NEIGHBOURHOOD_AFTER.match(text[inner.end:inner.end + 30]) is not None)
+
+
+def _listed_after(r: Resolution, here: list[Resolution], text: str) -> bool:
+    """"X, Aleppo and Idlib": the city opens a list of places rather than closing X's name."""
+    return any(o.start >= r.end and _LIST_AFTER.fullmatch(text[r.end:o.start]) for o in here)
 
 
 def _inside(inner: Resolution, outer: Resolution) -> bool:

@@ -11,6 +11,7 @@ import os
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 
 from geodata.place import Place
 
@@ -55,6 +56,17 @@ def iter_files(path: str, suffix: str) -> Iterator[tuple[str, bytes]]:
                         yield member.name, fh.read()
     except (tarfile.TarError, EOFError, OSError, io.UnsupportedOperation) as exc:
         raise SourceError(f"{path}: not a readable .tar.gz archive ({exc})") from exc
+
+
+def read_curated(path: str | None, bundled: str, what: str) -> str:
+    """The text of a curated file: the bundled `geodata/data/<bundled>`, or the user's file at `path`."""
+    try:
+        if path is None:
+            return resources.files("geodata").joinpath(f"data/{bundled}").read_text(encoding="utf-8")
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except OSError as exc:
+        raise SourceError(f"{path or 'geodata/data/' + bundled}: cannot read {what} ({exc})") from exc
 
 
 def clean_names(*groups) -> tuple[str, ...]:

@@ -7,23 +7,18 @@ al-Ghab…). They are answered at precision 2 with a representative point and a 
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 from geodata.place import AdminRef, Place
-from geodata.sources import ImportResult, SourceError, clean_names
+from geodata.sources import ImportResult, SourceError, clean_names, read_curated
 
 
 def import_areas(path: str | None = None, progress=None) -> ImportResult:
     """Import the bundled curated areas, or those of the JSON file at `path`."""
     result = ImportResult(source="curated-areas")
+    raw = read_curated(path, "areas.json", "areas")
     try:
-        if path is None:
-            raw = resources.files("geodata").joinpath("data/areas.json").read_text(encoding="utf-8")
-        else:
-            with open(path, encoding="utf-8") as f:
-                raw = f.read()
         entries = json.loads(raw)["areas"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (ValueError, KeyError) as exc:
         raise SourceError(f"{path or 'geodata/data/areas.json'}: cannot read areas ({exc})") from exc
     for i, e in enumerate(entries):
         if progress:
