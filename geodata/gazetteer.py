@@ -160,7 +160,9 @@ class Gazetteer:
         return path
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "Gazetteer":
+    def load(cls, path: Path | str | None = None, overlay: bool = True) -> "Gazetteer":
+        """Read the index; with `overlay`, the analysts' overlay file as it is now is merged in
+        (geodata.overlay.refresh: nothing to do when the index already holds that version of it)."""
         path = Path(path) if path else default_gazetteer_path()
         if not path.exists():
             raise GazetteerMissing(path)
@@ -178,4 +180,9 @@ class Gazetteer:
                      for pid, n, e, lo, c in con.execute("SELECT place_id, name, exact, loose, common FROM names")]
         finally:
             con.close()
-        return cls(places=places, names=names, meta=meta, path=path)
+        gaz = cls(places=places, names=names, meta=meta, path=path)
+        if overlay:
+            from geodata.overlay import refresh
+
+            gaz = refresh(gaz)
+        return gaz

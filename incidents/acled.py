@@ -1,5 +1,6 @@
 """ACLED interchange: import an ACLED export as incidents, export incidents as ACLED-style CSV
-(plus our own columns: passage, offsets, confidence) or as GeoJSON points."""
+(plus our own columns: passage, offsets, confidence, event group) or as GeoJSON points; or export
+one row per real-world event (event group) in the same layout."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ EXPORT_COLUMNS = ("event_id_cnty", "event_date", "year", "time_precision", "even
                   # ours
                   "location_ar", "admin1_ar", "admin1_pcode", "admin2_ar", "place_id", "confidence",
                   "radius_km", "passage", "passage_start", "passage_end", "place_start", "place_end",
-                  "article_title", "article_url", "source_kind")
+                  "article_title", "article_url", "source_kind", "event_group", "event_sources",
+                  "review_status", "reviewed_by", "reviewed_at")
 
 
 class ACLEDFormatError(ValueError):
@@ -74,9 +76,12 @@ def read_acled(path: str, gazetteer=None) -> Iterator[dict | str]:
 
 
 def to_acled_row(i: dict) -> dict:
+    """One stored incident as an export row: ACLED's columns, then ours. `event_id_cnty` is ACLED's
+    own id for imported rows and the incident's uid for news-derived ones."""
     d = i.get("date") or ""
     return {
-        "event_id_cnty": i.get("external_id") or f"IM{i.get('rowid', '')}", "event_date": d, "year": d[:4],
+        "event_id_cnty": i.get("external_id") or i.get("uid") or f"IM{i.get('rowid', '')}", "event_date": d,
+        "year": d[:4],
         "time_precision": i.get("time_precision"), "event_type": i.get("event_type"),
         "sub_event_type": i.get("sub_event_type"), "actor1": i.get("actor1"), "actor2": i.get("actor2"),
         "country": "Syria", "admin1": i.get("admin1"), "admin2": i.get("admin2"),
@@ -88,28 +93,59 @@ def to_acled_row(i: dict) -> dict:
         "radius_km": i.get("radius_km"), "passage": i.get("passage"), "passage_start": i.get("passage_start"),
         "passage_end": i.get("passage_end"), "place_start": i.get("place_start"), "place_end": i.get("place_end"),
         "article_title": i.get("article_title"), "article_url": i.get("article_url"),
-        "source_kind": i.get("source_kind"),
+        "source_kind": i.get("source_kind"), "event_group": i.get("event_group"),
+        "event_sources": i.get("event_sources"),
+        "review_status": i.get("review_status") or "auto", "reviewed_by": i.get("reviewed_by"),
+        "reviewed_at": i.get("reviewed_at"),
     }
 
 
-def write_csv(incidents: Iterable[dict], out) -> int:
+def _precision_key(i: dict) -> tuple:
+    return (i.get("precision") is None, i.get("precision") or 0, i.get("uid") or "")
+
+
+def to_event_row(event: tuple[str, list[dict]]) -> dict:
+    """One real-world event (a group id and its member incidents, as Store.events gives them) as one
+    row of the same layout: `event_id_cnty` is the group id; `source` every distinct source, joined
+    with "; "; `notes` and the passage/article columns come from the first member (date, then uid:
+    the group's seed); the place, date and the other columns from the most precise member (ties
+    by uid); `fatalities` is the lowest stated (ACLED's conservative reading), `event_sources` the
+    number of distinct articles."""
+    gid, members = event
+    first, best = members[0], min(members, key=_precision_key)
+    row = to_acled_row(best)
+    sources = [to_acled_row(m)["source"] for m in members]
+    stated = [m["fatalities"] for m in members if m.get("fatalities") is not None]
+    row.update({
+        "event_id_cnty": gid, "source": "; ".join(dict.fromkeys(s for s in sources if s)),
+        "notes": first.get("passage"), "fatalities": min(stated) if stated else None,
+        "event_group": gid, "event_sources": len({m["article_key"] for m in members}),
+        **{k: first.get(k) for k in ("passage", "passage_start", "passage_end", "place_start", "place_end",
+                                      "article_title", "article_url")},
+    })
+    return row
+
+
+def write_csv(items: Iterable, out, row=to_acled_row) -> int:
+    """Write export rows; `row` turns an item into one (to_acled_row for incidents, to_event_row
+    for Store.events)."""
     w = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     w.writeheader()
     n = 0
-    for i in incidents:
-        w.writerow(to_acled_row(i))
+    for i in items:
+        w.writerow(row(i))
         n += 1
     return n
 
 
-def to_geojson(incidents: Iterable[dict]) -> dict:
+def to_geojson(items: Iterable, row=to_acled_row) -> dict:
     feats = []
-    for i in incidents:
-        if i.get("lat") is None or i.get("lon") is None:
+    for i in items:
+        props = row(i)
+        lat, lon = props.pop("latitude"), props.pop("longitude")
+        if lat is None or lon is None:
             continue
-        props = to_acled_row(i)
-        props.pop("latitude"), props.pop("longitude")
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i["lon"], i["lat"]]},
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                       "properties": props})
     return {"type": "FeatureCollection", "features": feats}
 

@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", help="article files or folders (.txt, .md, .csv, .jsonl)")
     _common(i)
     i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="extract in N processes, each loading the geoparser once (default 1)")
     i.set_defaults(func=cmd_ingest)
 
     x = sub.add_parser("extract", help="print the incidents of article(s) without storing them")
@@ -33,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="write stored incidents as CSV (ACLED columns + ours) or GeoJSON")
     e.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    e.add_argument("--events", action="store_true",
+                   help="one row per real-world event (event group: its sources joined) instead of one per "
+                        "incident; the filters select events with at least one matching incident")
     e.add_argument("--out", help="file to write (default: standard output)")
+    e.add_argument("--include-rejected", action="store_true",
+                   help="also export the incidents an analyst rejected (left out by default)")
     _common(e, gazetteer=False)
     e.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     e.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
@@ -46,12 +53,84 @@ def build_parser() -> argparse.ArgumentParser:
     _common(a)
     a.set_defaults(func=cmd_import_acled)
 
+    _register_places(sub)
+    _register_review(sub)
+    r = sub.add_parser("reprocess", help="re-extract every stored article with the current gazetteer and "
+                                         "overlay, keeping every review")
+    _common(r)
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_reprocess)
+
     s = sub.add_parser("serve", help="start the dashboard (Streamlit)")
     _common(s, gazetteer=False)
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--headless", action="store_true", help="do not open a browser")
     s.set_defaults(func=cmd_serve)
     return p
+
+
+def _register_places(sub) -> None:
+    from geodata.overlay import KINDS
+
+    p = sub.add_parser("places", help="your own places: the overlay gazetteer ($INCIDENTMAP_HOME/overlay-places.csv)")
+    psub = p.add_subparsers(dest="places_command", required=True)
+    a = psub.add_parser("add", help="add a place to the overlay; prints its id")
+    a.add_argument("--name-ar", required=True, help="Arabic name")
+    a.add_argument("--name-en", default="", help="English name")
+    a.add_argument("--lat", type=float, required=True)
+    a.add_argument("--lon", type=float, required=True)
+    a.add_argument("--kind", choices=tuple(KINDS), default="village")
+    a.add_argument("--alias", action="append", default=[], metavar="NAME", help="another spelling (repeatable)")
+    a.add_argument("--radius-km", type=float, default=0.0, metavar="R", help="how far the place reaches (areas)")
+    a.add_argument("--by", help="who adds it (default: $USER)")
+    a.add_argument("--note", default="", help="why, and where the point comes from")
+    a.set_defaults(func=cmd_places_add)
+    ls = psub.add_parser("list", help="list places (every gazetteer place, or --overlay only)")
+    ls.add_argument("--overlay", action="store_true", help="only the overlay's places")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--gazetteer", help="gazetteer index file")
+    ls.set_defaults(func=cmd_places_list)
+    rm = psub.add_parser("remove", help="remove a place from the overlay")
+    rm.add_argument("id", help="overlay:… id, as `places add` printed it")
+    rm.set_defaults(func=cmd_places_remove)
+
+
+def _register_review(sub) -> None:
+    from incidents.review import STATUSES
+
+    r = sub.add_parser("review", help="review incidents: list what needs attention, accept, reject, move, undo")
+    rsub = r.add_subparsers(dest="review_command", required=True)
+    ls = rsub.add_parser("list", help="incidents by review status, pending ones most in need first")
+    ls.add_argument("--status", choices=STATUSES, default="pending")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--limit", type=int, default=0, help="at most N (default: all)")
+    _common(ls, gazetteer=False)
+    ls.set_defaults(func=cmd_review_list)
+
+    def action(name: str, help: str, func):
+        a = rsub.add_parser(name, help=help)
+        a.add_argument("id", help="incident id (`event_id_cnty` in `incidentmap export`)")
+        a.add_argument("--by", help="who decides (default: $USER)")
+        a.add_argument("--note", default="", help="why")
+        _common(a, gazetteer=name == "set-location")
+        a.set_defaults(func=func)
+        return a
+
+    action("accept", "the incident is right as it is", cmd_review_accept)
+    action("reject", "not an incident: off the map and the exports", cmd_review_reject)
+    loc = action("set-location", "place the incident at a gazetteer place or a point", cmd_review_set_location)
+    loc.add_argument("--place", metavar="PLACE_ID", help="a gazetteer or overlay place id (see `places list`)")
+    loc.add_argument("--lat", type=float)
+    loc.add_argument("--lon", type=float)
+    t = action("set-type", "correct the event type", cmd_review_set_type)
+    t.add_argument("--event-type", required=True, help="ACLED event type, e.g. 'Explosions/Remote violence'")
+    t.add_argument("--sub-event-type", default="", help="ACLED sub-event type, e.g. 'Shelling/artillery/missile attack'")
+    d = action("set-date", "correct the date", cmd_review_set_date)
+    d.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    d.add_argument("--time-precision", type=int, default=1, choices=(1, 2, 3))
+    action("undo", "revert the last action on the incident", cmd_review_undo)
+    lg = action("log", "the incident's audit log", cmd_review_log)
+    lg.add_argument("--json", action="store_true")
 
 
 def _common(p, gazetteer: bool = True) -> None:
@@ -65,10 +144,19 @@ def cmd_ingest(args) -> int:
     from incidents.ingest import ingest_paths
     from incidents.store import Store
 
+    import resource
+
+    if args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: needs at least 1")
     store = Store(args.db)
-    summary = ingest_paths(args.paths, store, Geoparser(path=args.gazetteer), show_progress=not args.quiet)
+    gp = Geoparser(path=args.gazetteer) if args.workers == 1 else None
+    summary = ingest_paths(args.paths, store, gp, show_progress=not args.quiet, workers=args.workers,
+                           gazetteer=args.gazetteer)
     print(summary.text())
     print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MB" + (f" (largest worker {kids:.0f} MB)" if args.workers > 1 else ""))
     return 1 if summary.errors and not summary.articles else 0
 
 
@@ -101,25 +189,30 @@ def cmd_extract(args) -> int:
 def cmd_export(args) -> int:
     import json
 
-    from incidents.acled import to_geojson, write_csv
+    from incidents.acled import to_acled_row, to_event_row, to_geojson, write_csv
     from incidents.store import Store, build_where
 
     store = Store(args.db, readonly=True)
     where, params = build_where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
-                                event_type=args.event_type, actor=args.actor, text=args.text)
-    rows = store.incidents(where, params)
+                                event_type=args.event_type, actor=args.actor, text=args.text,
+                                include_rejected=args.include_rejected)
+    if args.events:
+        items = store.events(where, params, include_rejected=args.include_rejected)
+        row, what = to_event_row, "event"
+    else:
+        items, row, what = store.incidents(where, params), to_acled_row, "incident"
     fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
         if args.format == "csv":
-            n = write_csv(rows, fh)
+            n = write_csv(items, fh, row=row)
         else:
-            gj = to_geojson(rows)
+            gj = to_geojson(items, row=row)
             json.dump(gj, fh, ensure_ascii=False)
             n = len(gj["features"])
     finally:
         if args.out:
             fh.close()
-    print(f"{n} incident(s) exported", file=sys.stderr)
+    print(f"{n} {what}(s) exported", file=sys.stderr)
     return 0
 
 
@@ -149,6 +242,170 @@ def cmd_import_acled(args) -> int:
     for e in errors[:20]:
         print(f"  error: {e}")
     return 0
+
+
+def cmd_places_add(args) -> int:
+    from geodata import overlay
+    from incidents.review import default_reviewer
+
+    p = overlay.add(args.name_ar, args.lat, args.lon, name_en=args.name_en, kind=args.kind, aliases=args.alias,
+                    radius_km=args.radius_km, added_by=args.by or default_reviewer(), note=args.note)
+    print(p.id)
+    print(f"added to {overlay.overlay_path()}; the geoparser uses it from the next command on. "
+          "`incidentmap reprocess` re-reads the stored articles with it.", file=sys.stderr)
+    return 0
+
+
+def cmd_places_list(args) -> int:
+    import json
+
+    from geodata import overlay
+
+    if args.overlay:
+        rows = [p.to_row() for p in overlay.read()]
+    else:
+        from geodata.gazetteer import Gazetteer
+
+        gaz = Gazetteer.load(args.gazetteer)
+        rows = [{"id": p.id, "name_ar": p.name_ar, "name_en": p.name_en, "aliases": "|".join(p.names),
+                 "kind": p.kind, "lat": p.lat, "lon": p.lon, "radius_km": p.radius_km,
+                 "admin1": p.admin1.name_en if p.admin1 else "", "source": p.source}
+                for p in sorted(gaz.places.values(), key=lambda p: p.id)]
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for r in rows:
+            print(f"{r['id']}\t{r['name_ar']}\t{r['name_en']}\t{r['kind']}\t{float(r['lat']):.5f},{float(r['lon']):.5f}")
+    return 0
+
+
+def cmd_places_remove(args) -> int:
+    from geodata import overlay
+
+    p = overlay.remove(args.id)
+    print(f"removed {p.id} ({p.name_ar or p.name_en}) from {overlay.overlay_path()}")
+    return 0
+
+
+def cmd_review_list(args) -> int:
+    import json
+
+    from incidents.review import queue
+    from incidents.store import Store
+
+    rows = queue(Store(args.db, readonly=True), args.status)
+    if args.limit:
+        rows = rows[:args.limit]
+    keys = ("uid", "review_status", "reviewed_by", "reviewed_at", "date", "event_type", "sub_event_type",
+            "place_text", "place_id", "name_en", "name_ar", "lat", "lon", "precision", "confidence", "attention",
+            "reasons", "passage", "article_title", "article_key")
+    if args.json:
+        json.dump([{k: r.get(k) for k in keys} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    for r in rows:
+        print(f"{r['uid']}\t{r['date']}\t{r['sub_event_type'] or r['event_type']}\t{r['place_text']} → "
+              f"{r['name_en'] or r['name_ar'] or '?'} p{r['precision']} c{r['confidence']}\t"
+              f"{'; '.join(r['reasons']) or r['review_status']}")
+    print(f"{len(rows)} incident(s) {args.status}", file=sys.stderr)
+    return 0
+
+
+def _review(args, func, **kw) -> int:
+    from incidents.store import Store
+
+    store = Store(args.db)
+    done = func(store, args.id, by=args.by, **kw)
+    inc = store.incident(args.id)
+    print(f"{args.id}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
+          f"{done['undone_by'] if done.get('undone_at') else done['by']}; now {inc['review_status']} at "
+          f"{inc['name_en'] or inc['name_ar'] or inc['place_text']} ({inc['lat']}, {inc['lon']})")
+    return 0
+
+
+def cmd_review_accept(args) -> int:
+    from incidents.review import accept
+
+    return _review(args, accept, note=args.note)
+
+
+def cmd_review_reject(args) -> int:
+    from incidents.review import reject
+
+    return _review(args, reject, note=args.note)
+
+
+def cmd_review_set_location(args) -> int:
+    from geodata.gazetteer import Gazetteer
+    from incidents.review import set_location
+
+    if not args.place and (args.lat is None or args.lon is None):
+        raise ValueError("set-location needs --place PLACE_ID or both --lat and --lon")
+    if args.lat is not None and args.lon is not None:
+        from geodata.overlay import OverlayPlace, validate
+
+        validate(OverlayPlace(id="", name_ar="point", lat=args.lat, lon=args.lon))  # inside Syria?
+    gaz = Gazetteer.load(args.gazetteer)
+    place = None
+    if args.place:
+        place = gaz.get(args.place)
+        if place is None:
+            raise ValueError(f"{args.place}: no such place in the gazetteer or overlay; find ids with "
+                             "`incidentmap places list`, or add one with `incidentmap places add`")
+    return _review(args, set_location, place=place, lat=args.lat, lon=args.lon, gazetteer=gaz, note=args.note)
+
+
+def cmd_review_set_type(args) -> int:
+    from incidents.review import set_type
+
+    return _review(args, set_type, event_type=args.event_type, sub_event_type=args.sub_event_type, note=args.note)
+
+
+def cmd_review_set_date(args) -> int:
+    from incidents.review import set_date
+
+    return _review(args, set_date, day=args.date, time_precision=args.time_precision, note=args.note)
+
+
+def cmd_review_undo(args) -> int:
+    from incidents.review import undo
+
+    return _review(args, undo)
+
+
+def cmd_review_log(args) -> int:
+    import json
+
+    from incidents.store import Store
+
+    log = Store(args.db, readonly=True).reviews(args.id)
+    if args.json:
+        json.dump(log, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    for r in [] if args.json else log:
+        print(f"{r['at']}\t{r['by']}\t{r['action']}\t{json.dumps(r['value'], ensure_ascii=False)}\t"
+              f"{r['note'] or ''}{'  (undone by ' + r['undone_by'] + ')' if r['undone_at'] else ''}")
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from tqdm import tqdm
+
+    from geodata.geoparser import Geoparser
+    from incidents.review import reprocess
+    from incidents.store import Store
+
+    store = Store(args.db)
+    gp = Geoparser(path=args.gazetteer)
+    with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
+        out = reprocess(store, gp, progress=bar.update)
+    print(f"{out['articles']} article(s) re-extracted: {out['incidents']} incident(s); {out['reviews_kept']} "
+          f"reviewed incident(s) kept, {out['reviews_orphaned']} orphaned (their passage is gone); "
+          f"{len(out['errors'])} error(s)")
+    for e in out["errors"][:20]:
+        print(f"  error: {e}")
+    return 1 if out["errors"] and not out["articles"] else 0
 
 
 def cmd_serve(args) -> int:

