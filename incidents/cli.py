@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the dashboard (Streamlit)")
     _common(s, gazetteer=False)
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the network)")
     s.add_argument("--headless", action="store_true", help="do not open a browser")
     s.set_defaults(func=cmd_serve)
     return p
@@ -420,6 +422,7 @@ def cmd_serve(args) -> int:
     if args.db:
         env["INCIDENTMAP_DB"] = str(Path(args.db).resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.address", args.host,
            "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
            "--server.maxUploadSize", "5", "--server.fileWatcherType", "none"]
     if args.headless:

@@ -33,6 +33,23 @@ def _alive(pid: int) -> bool:
     return bool(state) and not state.startswith("Z")
 
 
+def _listening(port: int) -> set[str]:
+    """The local addresses with a socket listening on `port` (Linux /proc/net/tcp and tcp6)."""
+    out = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                local, state = line.split()[1], line.split()[3]
+                addr, p = local.rsplit(":", 1)
+                if state == "0A" and int(p, 16) == port:  # 0A: LISTEN
+                    if len(addr) == 8:
+                        out.add(".".join(str(b) for b in reversed(bytes.fromhex(addr))))
+                    else:
+                        out.add("::" if int(addr, 16) == 0 else addr)
+    return out
+
+
 def test_sigterm_stops_the_streamlit_child(tmp_path):
     port = _free_port()
     env = dict(os.environ, INCIDENTMAP_HOME=str(tmp_path))
@@ -49,6 +66,8 @@ def test_sigterm_stops_the_streamlit_child(tmp_path):
                 time.sleep(0.5)
         children = _children(proc.pid)
         assert children, "serve started no Streamlit child"
+        # single-user mode listens on this machine only, not on every interface
+        assert _listening(port) == {"127.0.0.1"}
         proc.send_signal(signal.SIGTERM)  # the wrapper only, as a service manager would
         proc.wait(20)
         time.sleep(0.5)
