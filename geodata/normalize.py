@@ -114,8 +114,10 @@ def loose_latin_word(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", w)
 
 
+@lru_cache(maxsize=4)  # the recogniser and the incident extractor split the same article
 def split_words(text: str) -> list[tuple[int, int, str]]:
-    """Words of a text with their character offsets; Latin articles joined by hyphen split off."""
+    """Words of a text with their character offsets; Latin articles joined by hyphen split off.
+    The list is shared between callers of the same text: do not modify it."""
     out = []
     for m in WORD.finditer(text):
         out.append((m.start(), m.end(), m.group()))

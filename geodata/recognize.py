@@ -79,6 +79,7 @@ class Recognizer:
         self.loose_vocab: set[str] = set()
         self._arabic_words: dict[str, tuple[int, str, str]] = {}  # word -> (proclitic length, keys)
         self._latin_words: dict[str, tuple[str, str]] = {}  # word -> (exact, loose)
+        self._exact_parts: dict[str, list[str]] = {}  # a mention's text -> its words' exact keys
         exact: dict[str, list[NameEntry]] = {}
         loose: dict[str, list[NameEntry]] = {}
         for n in gazetteer.names:
@@ -237,8 +238,9 @@ class Recognizer:
                 if not entries:
                     continue
             if not first.arabic and not first.text[:1].isupper() and not self._capitalised_after_article(first) \
-                    and not (nbhd and first.text[:1].isdigit()):  # "1070 project"
-                continue
+                    and not (nbhd and first.text[:1].isdigit()) \
+                    and not (first.exact in _LATIN_HEADS and j > i and words[i + 1].text[:1].isupper()):
+                continue  # lower case is a word, except "1070 project" and a head word before a name: "khan Touman"
             if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
             if not query and self._veto(words, i, j, text, entries, shouting, tier):
@@ -446,7 +448,11 @@ class Recognizer:
 
     def _ordinary(self, m: Mention) -> str:
         """What else the name is, when it is also an ordinary word or a person's name; "" if not."""
-        parts = [w.exact for w in self.words(m.text)]
+        parts = self._exact_parts.get(m.text)
+        if parts is None:
+            if len(self._exact_parts) > 100_000:
+                self._exact_parts.clear()
+            parts = self._exact_parts[m.text] = [w.exact for w in self.words(m.text)]
         if "".join(parts) in self.ordinary:
             return "an ordinary word"
         if parts and all(p in self.given or p in _KUNYA for p in parts):
@@ -537,7 +543,7 @@ _COMPOUND_HEADS = frozenset(fold_arabic_word(w) for w in (
 _SYRIA = re.compile(r"\bSyria|سوري|السوري|الشام|دمشق|\bDamascus|\bAleppo|حلب|إدلب|ادلب|\bIdl?ib")
 _NISBA = re.compile(r"ال\w+(?:ية|ي|يين|يون)")  # السورية، اللبناني: relative adjectives
 _LATIN_HEADS = frozenset({"tal", "tall", "tell", "kafr", "kfar", "ain", "ayn", "deir", "dayr", "khirbet", "khirbat",
-                          "beit", "bayt", "jisr", "umm", "abu", "ras", "bir", "qasr", "maarat", "marat"})
+                          "beit", "bayt", "jisr", "umm", "abu", "ras", "bir", "qasr", "maarat", "marat", "khan"})
 _CAPITALS = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
 

@@ -14,7 +14,9 @@
    relative wording (yesterday, أمس), else a date stated earlier in the same paragraph (the
    dated lists of investigation reports), else the publication date.
 6. One incident row per location; rows of one sentence share a group id. A governorate-level
-   incident is dropped when the same article has a more precise one of the same type there.
+   incident is dropped when the same article has a more precise one of the same type there. In
+   a report that looks back (three or more dates, all over a month before publication), a
+   sentence without a date of its own is background and yields nothing.
 """
 
 from __future__ import annotations
@@ -246,7 +248,21 @@ def extract(article: Article, geoparser) -> list[Incident]:
                     passage=passage, passage_start=ps, passage_end=pe, place_start=r.start, place_end=r.end,
                     article=article.meta(), evidence=ev,
                 ))
+    if _retrospective(mentions, published):
+        incidents = [i for i in incidents if f"date: {PUBLICATION_DATE}" not in i.evidence]
     return _drop_coarse_duplicates(incidents)
+
+
+RETROSPECTIVE_DAYS = 30
+
+
+def _retrospective(mentions: list[DateMention], published) -> bool:
+    """A report looking back (an investigation, a monthly summary): it dates its events itself, all
+    of them more than a month before publication. There, a sentence with no date of its own is
+    background ("research into the use of incendiary munitions around Aleppo"), not an event on
+    the day of publication."""
+    return (published is not None and len(mentions) >= 3
+            and all((published - m.date).days > RETROSPECTIVE_DAYS for m in mentions))
 
 
 def _drop_coarse_duplicates(incidents: list[Incident]) -> list[Incident]:

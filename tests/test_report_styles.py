@@ -156,3 +156,30 @@ def test_short_post_takes_the_publication_date(geoparser):
     body = "عاجل: غارات جوية على سراقب بريف إدلب"
     [i] = extract(_article(body, published="2020-02-03", title="عاجل"), geoparser)
     assert i.date == "2020-02-03" and "publication date" in " ".join(i.evidence)
+
+
+def test_ordinal_anaphora_in_investigations(geoparser):
+    body = ("On 25 September 2016, two incidents involving incendiary munitions were identified. "
+            "The first occurred in Anadan. The second, in Hayyan.")
+    got = _by_place(extract(_article(body), geoparser))
+    assert [i.date for i in got["`Anadan"]] == ["2016-09-25"]
+    assert [i.date for i in got["Hayyan"]] == ["2016-09-25"]
+    assert got["Hayyan"][0].sub_event_type == "Shelling/artillery/missile attack"  # the paragraph's type
+
+
+def test_background_sentence_of_a_retrospective_report_is_no_event(geoparser):
+    # every date of the report lies months before publication: the undated sentence is background
+    body = ("On 7 July 2016 cluster munitions hit Anadan. On 9 July 2016 cluster munitions hit Hayyan. "
+            "On 12 July 2016 cluster munitions hit Kafr Hamra.\n"
+            "Other groups have researched the use of cluster munitions in Saraqib.")
+    got = _by_place(extract(_article(body, published="2017-03-29"), geoparser))
+    assert "Saraqib" not in got and len(got) == 3
+    # the same undated sentence in a wire whose events are recent is an event on the publication day
+    wire = _by_place(extract(_article("Cluster munitions hit Saraqib.", published="2017-03-29"), geoparser))
+    assert [i.date for i in wire["Saraqib"]] == ["2017-03-29"]
+
+
+def test_lower_case_head_word_opens_a_name(geoparser):
+    [r] = [r for r in geoparser.parse("an incident occurred in the khan Touman district of Aleppo")
+           if r.role == "target"]
+    assert r.place.name_en == "Khan Tuman"
