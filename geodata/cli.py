@@ -14,15 +14,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("gazetteer", help="build or inspect the offline gazetteer index")
     gsub = g.add_subparsers(dest="gazetteer_command", required=True)
     b = gsub.add_parser("build", help="import the sources and write the index")
+    b.add_argument("inputs", nargs="*", metavar="PATH",
+                   help="source files or folders (a folder no source recognises stands for its files); "
+                        "which source each is, is detected (`gazetteer sources`)")
     b.add_argument("--from", dest="sources", action="append", metavar="PATH_OR_URL",
                    help="a source archive, folder or URL (repeatable); default: every file in "
                         "geodata/downloads/")
     b.add_argument("--out", help="index file to write (default: $INCIDENTMAP_HOME/gazetteer.sqlite)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_build)
-    f = gsub.add_parser("fetch", help="download the public source archives into geodata/downloads/")
-    f.add_argument("--dest", help="download folder")
+    f = gsub.add_parser("fetch", help="download source files into geodata/downloads/ (needs internet)")
+    f.add_argument("--source", action="append", metavar="NAME",
+                   help="a source to download (repeatable; `all` for every one; `gazetteer sources` lists "
+                        "them); default: Who's On First and Open-Syria")
+    f.add_argument("--out", "--dest", dest="dest", metavar="DIR", help="download folder (default geodata/downloads/)")
+    f.add_argument("--url", help="download from this address instead of the source's own (with one --source)")
+    f.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
     f.set_defaults(func=cmd_fetch)
+    s = gsub.add_parser("sources", help="the sources the builder knows: name, merge policy, download address")
+    s.set_defaults(func=cmd_sources)
     i = gsub.add_parser("info", help="what the built index holds")
     i.add_argument("--gazetteer", help="index file")
     i.set_defaults(func=cmd_info)
@@ -44,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_build(args) -> int:
     from geodata.build import build
 
-    report = build(sources=args.sources, out=args.out, show_progress=not args.quiet)
+    given = (args.inputs or []) + (args.sources or [])
+    report = build(sources=given or None, out=args.out, show_progress=not args.quiet)
     print(report.summary())
     return 0
 
@@ -52,18 +63,36 @@ def cmd_build(args) -> int:
 def cmd_fetch(args) -> int:
     from pathlib import Path
 
-    from geodata.build import PUBLIC_SOURCES, fetch
-    from geodata.sources import SourceError
+    from geodata.build import fetch_source
+    from geodata.sources import SourceError, registry
 
+    sources = registry()
+    names = args.source or [n for n, s in sources.items() if s.fetch_by_default]
+    if "all" in names:
+        names = [n for n, s in sources.items() if s.url]
+    if args.url and len(names) != 1:
+        print("error: --url needs exactly one --source", file=sys.stderr)
+        return 2
     failed = 0
-    for name, url in PUBLIC_SOURCES.items():
+    for name in names:
         try:
-            path = fetch(url, Path(args.dest) if args.dest else None)
+            path = fetch_source(name, Path(args.dest) if args.dest else None, url=args.url, timeout=args.timeout)
             print(f"fetched {name} -> {path}")
         except SourceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            page = sources[name].page if name in sources else ""
+            print(f"error: {name}: {exc}" + (f" (dataset page: {page})" if page else ""), file=sys.stderr)
             failed += 1
     return 1 if failed else 0
+
+
+def cmd_sources(args) -> int:
+    from geodata.sources import POLICIES, registry
+
+    for s in registry().values():
+        how = "bundled" if s.bundled and not s.url else (s.url or "local file")
+        print(f"{s.name}\t{s.policy}\t{s.title}\n\t{how}")
+    print("\nmerge policies:\n" + "\n".join(f"  {k}: {v}" for k, v in POLICIES.items()))
+    return 0
 
 
 def cmd_info(args) -> int:

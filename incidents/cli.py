@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "overlay, keeping every review")
     _common(r)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--only-new-names", action="store_true",
+                   help="only the articles that mention a name added to the overlay since the last reprocess")
     r.set_defaults(func=cmd_reprocess)
 
     s = sub.add_parser("serve", help="start the dashboard (Streamlit)")
@@ -92,8 +94,15 @@ def _register_places(sub) -> None:
     ls.add_argument("--json", action="store_true")
     ls.add_argument("--gazetteer", help="gazetteer index file")
     ls.set_defaults(func=cmd_places_list)
-    rm = psub.add_parser("remove", help="remove a place from the overlay")
-    rm.add_argument("id", help="overlay:… id, as `places add` printed it")
+    al = psub.add_parser("alias", help="add a name to an existing place (an alias row in the overlay); prints its id")
+    al.add_argument("place_id", metavar="PLACE_ID", help="a gazetteer or overlay place id (see `places list`)")
+    al.add_argument("--name", required=True, help="the other name (Arabic or Latin script)")
+    al.add_argument("--by", help="who adds it (default: $USER)")
+    al.add_argument("--note", default="", help="why")
+    al.add_argument("--gazetteer", help="gazetteer index file")
+    al.set_defaults(func=cmd_places_alias)
+    rm = psub.add_parser("remove", help="remove a place or an alias from the overlay")
+    rm.add_argument("id", help="overlay:… or alias:… id, as `places add` or `places alias` printed it")
     rm.set_defaults(func=cmd_places_remove)
 
 
@@ -130,7 +139,14 @@ def _register_review(sub) -> None:
     d = action("set-date", "correct the date", cmd_review_set_date)
     d.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     d.add_argument("--time-precision", type=int, default=1, choices=(1, 2, 3))
-    action("undo", "revert the last action on the incident", cmd_review_undo)
+    m = rsub.add_parser("merge", help="make the event groups of two incidents one event")
+    m.add_argument("ids", nargs=2, metavar="ID", help="two incident ids")
+    m.add_argument("--by", help="who decides (default: $USER)")
+    m.add_argument("--note", default="", help="why")
+    _common(m, gazetteer=False)
+    m.set_defaults(func=cmd_review_merge)
+    action("split", "the incident leaves its event group and becomes an event of its own", cmd_review_split)
+    action("undo", "revert the last action on the incident (a merge: for both incidents)", cmd_review_undo)
     lg = action("log", "the incident's audit log", cmd_review_log)
     lg.add_argument("--json", action="store_true")
 
@@ -278,7 +294,24 @@ def cmd_places_list(args) -> int:
         print()
     else:
         for r in rows:
-            print(f"{r['id']}\t{r['name_ar']}\t{r['name_en']}\t{r['kind']}\t{float(r['lat']):.5f},{float(r['lon']):.5f}")
+            where = f"→ {r['place_id']}" if r.get("place_id") else f"{float(r['lat']):.5f},{float(r['lon']):.5f}"
+            print(f"{r['id']}\t{r['name_ar']}\t{r['name_en']}\t{r['kind']}\t{where}")
+    return 0
+
+
+def cmd_places_alias(args) -> int:
+    from geodata import overlay
+    from geodata.gazetteer import Gazetteer
+    from incidents.review import default_reviewer
+
+    place = Gazetteer.load(args.gazetteer).get(args.place_id)
+    if place is None:
+        raise ValueError(f"{args.place_id}: no such place in the gazetteer or overlay; find ids with "
+                         "`incidentmap places list`")
+    a = overlay.add_alias(place.id, args.name, added_by=args.by or default_reviewer(), note=args.note)
+    print(a.id)
+    print(f"{args.name!r} is now a name of {place.label} ({place.id}) in {overlay.overlay_path()}; "
+          "`incidentmap reprocess --only-new-names` re-reads the stored articles that mention it.", file=sys.stderr)
     return 0
 
 
@@ -286,7 +319,8 @@ def cmd_places_remove(args) -> int:
     from geodata import overlay
 
     p = overlay.remove(args.id)
-    print(f"removed {p.id} ({p.name_ar or p.name_en}) from {overlay.overlay_path()}")
+    what = f"alias of {p.place_id}" if p.is_alias else "place"
+    print(f"removed {p.id} ({p.name_ar or p.name_en}, {what}) from {overlay.overlay_path()}")
     return 0
 
 
@@ -370,6 +404,27 @@ def cmd_review_set_date(args) -> int:
     return _review(args, set_date, day=args.date, time_precision=args.time_precision, note=args.note)
 
 
+def cmd_review_merge(args) -> int:
+    from incidents.review import merge_groups
+    from incidents.store import Store
+
+    store = Store(args.db)
+    merge_groups(store, args.ids[0], args.ids[1], by=args.by, note=args.note)
+    a, b = (store.incident(u) for u in args.ids)
+    print(f"{args.ids[0]} and {args.ids[1]}: one event, {a['event_group']} ({a['event_sources']} source(s))")
+    return 0 if a["event_group"] == b["event_group"] else 1
+
+
+def cmd_review_split(args) -> int:
+    from incidents.review import split_incident
+    from incidents.store import Store
+
+    store = Store(args.db)
+    split_incident(store, args.id, by=args.by, note=args.note)
+    print(f"{args.id}: an event of its own, {store.incident(args.id)['event_group']}")
+    return 0
+
+
 def cmd_review_undo(args) -> int:
     from incidents.review import undo
 
@@ -401,7 +456,9 @@ def cmd_reprocess(args) -> int:
     store = Store(args.db)
     gp = Geoparser(path=args.gazetteer)
     with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
-        out = reprocess(store, gp, progress=bar.update)
+        out = reprocess(store, gp, progress=bar.update, only_new_names=args.only_new_names)
+    if args.only_new_names:
+        print(f"{len(out['new_names'])} new overlay name(s); {out['skipped']} article(s) without them skipped")
     print(f"{out['articles']} article(s) re-extracted: {out['incidents']} incident(s); {out['reviews_kept']} "
           f"reviewed incident(s) kept, {out['reviews_orphaned']} orphaned (their passage is gone); "
           f"{len(out['errors'])} error(s)")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from geodata.schema import Resolution
 from geodata.sentences import sentence_spans
 from incidents.articles import Article
-from geodata.normalize import DIGITS, split_words
+from geodata.normalize import DIGITS
 from incidents.dates import PUBLICATION_DATE, DateMention, EventDate, date_mentions, relative_date
 from incidents.lexicon import Hit, actor_mentions, event_cues
 
@@ -209,11 +209,10 @@ def extract(article: Article, geoparser) -> list[Incident]:
     body = article.body_start
     resolutions = geoparser.parse(text)
     spans = [sp for sp in sentence_spans(text) if sp[1] > body]
-    words = split_words(text)
-    all_cues = _typed([h for h in event_cues(text, words) if h.start >= body], text)
+    all_cues = _typed([h for h in event_cues(text) if h.start >= body], text)
     if not all_cues:
         return []
-    all_actors = actor_mentions(text, words)
+    all_actors = actor_mentions(text)
     published = article.date
     mentions = [m for m in date_mentions(text, published) if m.start >= body]
     starts = [m.start for m in mentions]

@@ -19,6 +19,13 @@ incidents alone, never of the order they were ingested in. The group id is "EG-"
 
 Incidents without a date or without coordinates are groups of their own, and so are imported rows
 (ACLED: their own event id); only news-derived incidents are grouped.
+
+Analysts' decisions win over the rule (`partition`'s `links` and `alone`, which the store derives from
+its audit log, see `overrides`): an incident *split* off stays an event of its own (it takes no part in
+the greedy cut, so its former group mates regroup without it), and two incidents *merged* put their
+groups together (the union of every group a chain of merges connects). A merged group's id is
+"EG-" + the uid of its first member in the canonical order, as for an automatic group, so the answer
+is still a function of the set of incidents and the set of decisions.
 """
 
 from __future__ import annotations
@@ -150,13 +157,43 @@ def _fits(group: list[Member], m: Member) -> bool:
                for g in group if g.article == m.article)
 
 
-def partition(members: Iterable[Member]) -> dict[str, str]:
+def _canonical(m: Member) -> tuple:
+    """Canonical order: dated incidents by (date, uid), then the undated ones by uid."""
+    return (0, m.date.isoformat(), m.uid) if m.date is not None else (1, "", m.uid)
+
+
+def overrides(actions: Iterable[tuple[str, str, str | None]]) -> tuple[list[tuple[str, str]], set[str]]:
+    """The analysts' grouping decisions in force, from their actions in log order: (action, uid, other
+    uid) with action "merge" (uid's and other's groups are one event) or "split" (uid is an event of its
+    own). A later action on an incident supersedes an earlier one of the other kind: a split cancels
+    the merges of that incident before it, a merge cancels its earlier split. Returns (links, alone)."""
+    actions = list(actions)
+    last_split: dict[str, int] = {}
+    last_merge: dict[str, int] = {}
+    for i, (action, uid, other) in enumerate(actions):
+        if action == "split":
+            last_split[uid] = i
+        elif action == "merge":
+            for u in (uid, other):
+                last_merge[u] = i
+    links = [(uid, other) for i, (action, uid, other) in enumerate(actions)
+             if action == "merge" and all(last_split.get(u, -1) < i for u in (uid, other))]
+    alone = {uid for uid, i in last_split.items() if last_merge.get(uid, -1) < i}
+    return links, alone
+
+
+def partition(members: Iterable[Member], links: Iterable[tuple[str, str]] = (),
+              alone: Iterable[str] = ()) -> dict[str, str]:
     """{uid: group id} for the given incidents. The set passed must be closed under `candidates`
-    (whole connected neighbourhoods), or groups at its edge may differ from a full regrouping."""
+    and under `links` (whole connected neighbourhoods), or groups at its edge may differ from a full
+    regrouping. `alone`: incidents split off by hand (their own events); `links`: pairs merged by hand
+    (their groups become one; pairs naming an incident not passed are ignored)."""
+    alone = set(alone)
     out: dict[str, str] = {}
-    pool = []
+    pool, by_uid = [], {}
     for m in members:
-        if m.groupable:
+        by_uid[m.uid] = m
+        if m.groupable and m.uid not in alone:
             pool.append(m)
         else:
             out[m.uid] = own_group(m)
@@ -173,7 +210,32 @@ def partition(members: Iterable[Member]) -> dict[str, str]:
             if m.uid not in out and candidates(seed, m) and _fits(group, m):
                 group.append(m)
                 out[m.uid] = gid
-    return out
+    links = [(a, b) for a, b in links if a in by_uid and b in by_uid]
+    return _merge_linked(out, by_uid, links) if links else out
+
+
+def _merge_linked(out: dict[str, str], by_uid: dict[str, Member], links: list[tuple[str, str]]) -> dict[str, str]:
+    """Unite the groups that hand-made merges connect; each union takes the group id of its first
+    member in canonical order."""
+    parent: dict[str, str] = {}
+
+    def root(g: str) -> str:
+        while g in parent:
+            g = parent[g]
+        return g
+
+    for a, b in links:
+        ra, rb = root(out[a]), root(out[b])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    if not parent:
+        return out
+    first: dict[str, Member] = {}
+    for uid, g in out.items():
+        r, m = root(g), by_uid[uid]
+        if r not in first or _canonical(m) < _canonical(first[r]):
+            first[r] = m
+    return {uid: own_group(first[root(g)]) for uid, g in out.items()}
 
 
 @dataclass(frozen=True)

@@ -144,12 +144,13 @@ class _Table:
     first: dict
     patterns: list
 
-    def hits(self, text: str, words: list[tuple[int, int, str]] | None = None) -> list[Hit]:
-        words = split_words(text) if words is None else words
-        keys, lower = zip(*[_keys(w) for _, _, w in words]) if words else ((), ())
+    def hits(self, text: str) -> list[Hit]:
+        words, keys, lower, present = _text_keys(text)
         out: list[Hit] = []
         first = self.first
         n = len(words)
+        if first.keys().isdisjoint(present):
+            n = 0  # no first word of any phrase in the text: only the patterns can match
         for i in range(n):
             cands = first.get(keys[i]) or first.get(lower[i])
             if not cands:
@@ -169,6 +170,14 @@ class _Table:
         for rx, label, generic in self.patterns:
             out += [Hit(m.start(), m.end(), label, generic) for m in rx.finditer(text) if m.end() > m.start()]
         return _resolve_overlaps(out)
+
+
+@lru_cache(maxsize=2)  # the event and the actor table read the same text
+def _text_keys(text: str) -> tuple[list, tuple, tuple, frozenset]:
+    """The text's words, their keys, lower-case keys, and the set of both."""
+    words = split_words(text)
+    keys, lower = zip(*[_keys(w) for _, _, w in words]) if words else ((), ())
+    return words, keys, lower, frozenset(keys) | frozenset(lower)
 
 
 @lru_cache(maxsize=200_000)
@@ -222,10 +231,11 @@ def _actors() -> _Table:
     return _compile([(a, (a["name"],)) for a in _load("actors.json")["actors"]])
 
 
-def event_cues(text: str, words: list[tuple[int, int, str]] | None = None) -> list[Hit]:
-    """Event cues in `text` (`words`: its `split_words`, when the caller has them already)."""
-    return _events().hits(text, words)
+def event_cues(text: str) -> list[Hit]:
+    """Event cues in `text`, each with its (event type, sub-event type)."""
+    return _events().hits(text)
 
 
-def actor_mentions(text: str, words: list[tuple[int, int, str]] | None = None) -> list[Hit]:
-    return _actors().hits(text, words)
+def actor_mentions(text: str) -> list[Hit]:
+    """Actor mentions in `text`, each with its normalised name."""
+    return _actors().hits(text)

@@ -1,5 +1,6 @@
 """Analysts' review of incidents: what needs attention first, and the actions (accept, reject, set the
-location, type or date, undo), each recorded in the store's audit log with who, when, the previous
+location, type or date, merge two event groups, split an incident off its group, add its place name
+as an alias of a gazetteer place, undo), each recorded in the store's audit log with who, when, the previous
 values and a note.
 
 Used by `incidentmap review …` and the dashboard's Review page. The SQL is the store's
@@ -152,21 +153,107 @@ def set_date(store: Store, uid: str, day: str, time_precision: int = 1, by: str 
     return store.review(uid, "set_date", value, value, by or default_reviewer(), note)
 
 
+def merge_groups(store: Store, uid_a: str, uid_b: str, by: str | None = None, note: str = "") -> dict:
+    """The event groups of the two incidents become one event, whatever the automatic grouping says
+    (now and after every later ingest, re-ingest or reprocess, until undone or split). Returns the
+    log row of `uid_a` (its `value` names the other incident)."""
+    return store.review_groups("merge", [uid_a, uid_b], by or default_reviewer(), note)[0]
+
+
+def split_incident(store: Store, uid: str, by: str | None = None, note: str = "") -> dict:
+    """The incident leaves its event group and is an event of its own from now on (its former group
+    mates regroup without it); a later merge of it cancels this."""
+    return store.review_groups("split", [uid], by or default_reviewer(), note)[0]
+
+
+def add_alias_and_place(store: Store, uid: str, place_id: str, by: str | None = None, name: str | None = None,
+                        gazetteer=None, note: str = "") -> dict:
+    """The incident's place text (the words in its passage) becomes an alias of gazetteer place
+    `place_id` in the overlay (so every later article, and `reprocess --only-new-names`, finds the place
+    by it), and the incident is placed there. The place text is taken only when the geoparser found it
+    in no gazetteer (reason "not in gazetteer"); otherwise (a village it never recognised, so the
+    incident fell back to the governorate) give the words as `name`. `gazetteer`: a loaded geodata
+    Gazetteer (default: the default index). Returns the set_location log row, with `alias_id` (None
+    when the name was already an alias of that place). Undo reverts the location; the alias stays
+    (`incidentmap places remove ALIAS_ID`)."""
+    from geodata import overlay
+    from geodata.gazetteer import Gazetteer
+
+    by = by or default_reviewer()
+    row = store.incident(uid)
+    if row is None:
+        raise ValueError(f"{uid}: no such incident; the ids are `event_id_cnty` in `incidentmap export`")
+    loc = _location(row)
+    if not name:
+        if loc.get("reason") != NOT_IN_GAZETTEER:
+            raise ValueError(f"{uid}: its place text {row.get('place_text')!r} is a gazetteer name already "
+                             f"({row.get('name_en') or row.get('name_ar')}); say which words to add as the alias")
+        name = row.get("place_text") or loc.get("text")
+    name = (name or "").strip()
+    if not name:
+        raise ValueError(f"{uid}: the incident names no place in its passage; use set-location instead")
+    if name not in (row.get("passage") or ""):
+        raise ValueError(f"{uid}: {name!r} is not in the incident's passage")
+    gaz = gazetteer if gazetteer is not None else Gazetteer.load()
+    place = gaz.get(place_id)
+    if place is None:
+        raise ValueError(f"{place_id}: no such place in the gazetteer or overlay; find ids with "
+                         "`incidentmap places list`")
+    try:
+        alias_id = overlay.add_alias(place_id, name, added_by=by, note=note or f"from incident {uid}").id
+    except overlay.OverlayError as exc:
+        if "already an alias" not in str(exc):
+            raise
+        alias_id = None
+    done = set_location(store, uid, place=place, gazetteer=gaz, by=by,
+                        note=note or f"{name!r} added as an alias of {place_id}")
+    return dict(done, alias_id=alias_id)
+
+
 def undo(store: Store, uid: str, by: str | None = None) -> dict:
     """Revert the last action on the incident (the log keeps it, marked undone)."""
     return store.undo_review(uid, by or default_reviewer())
 
 
 # ---- re-extraction ----------------------------------------------------------------------------------
-def reprocess(store: Store, geoparser, progress=None) -> dict:
+OVERLAY_NAMES_META = "reprocess_overlay_names"  # the overlay's names at the last reprocess (a JSON list)
+
+
+def overlay_names(path=None) -> set[str]:
+    """Every name the overlay file gives (its places' names and aliases, its alias rows), folded."""
+    from geodata import overlay
+    from geodata.normalize import fold_text
+
+    return {f for p in overlay.read(path) for n in p.names() if (f := fold_text(n))}
+
+
+def mentions(text: str, names: set[str]) -> bool:
+    """Does the (folded) text contain one of the folded `names`?"""
+    from geodata.normalize import fold_text
+
+    folded = fold_text(text or "")
+    return any(n in folded for n in names)
+
+
+def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = False) -> dict:
     """Re-extract every stored article with `geoparser` (the current gazetteer and overlay) and save it
     again, the reviews carried over by the store (a reviewed incident keeps its location, type, date
-    and status). Returns counts: articles, incidents, reviews_kept, reviews_orphaned, errors."""
+    and status). `only_new_names`: only the articles whose text contains a name the overlay gained
+    since the last reprocess (every overlay name when no reprocess recorded them yet). Either way the
+    overlay's names are recorded in the store's meta afterwards (unless an article failed). Returns counts: articles, incidents,
+    reviews_kept, reviews_orphaned, skipped (articles not re-read), new_names, errors."""
     from incidents.articles import article_from_text
     from incidents.extract import extract
 
-    out = {"articles": 0, "incidents": 0, "reviews_kept": 0, "reviews_orphaned": 0, "errors": []}
+    names = overlay_names()
+    seen = set(json.loads(store.meta(OVERLAY_NAMES_META) or "[]"))
+    new = names - seen
+    out = {"articles": 0, "incidents": 0, "reviews_kept": 0, "reviews_orphaned": 0, "skipped": 0,
+           "new_names": sorted(new) if only_new_names else [], "errors": []}
     for row in store.news_articles():
+        if only_new_names and not mentions(row["text"], new):
+            out["skipped"] += 1
+            continue
         art = article_from_text(row["text"] or "", path=row["path"] or "", meta={
             k: row[k] for k in ("title", "date", "source", "url", "language") if row[k]})
         if art.key != row["key"]:
@@ -183,4 +270,6 @@ def reprocess(store: Store, geoparser, progress=None) -> dict:
         out["reviews_orphaned"] += res.reviews_orphaned
         if progress:
             progress(1)
+    if not out["errors"]:  # an article that failed is picked up by the next --only-new-names too
+        store.set_meta(OVERLAY_NAMES_META, json.dumps(sorted(names), ensure_ascii=False))
     return out

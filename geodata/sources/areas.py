@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from geodata.place import AdminRef, Place
-from geodata.sources import ImportResult, SourceError, clean_names, read_curated
+from geodata.sources import ImportResult, Source, SourceError, basename, clean_names, read_curated, register
 
 
 def import_areas(path: str | None = None, progress=None) -> ImportResult:
@@ -40,3 +40,21 @@ def import_areas(path: str | None = None, progress=None) -> ImportResult:
         except (KeyError, TypeError, ValueError) as exc:
             result.error(f"{path or 'areas.json'} entry {i}", f"skipped ({exc.__class__.__name__}: {exc})")
     return result
+
+
+@register
+class CuratedAreas(Source):
+    """The bundled file unless an areas .json file is among the inputs (then that one instead)."""
+
+    name = "areas"
+    title = "curated named areas (geodata/data/areas.json): mountains, plains, regions with a radius"
+    inputs = "an areas .json file"
+    priority = 3
+    detect_rank = 90  # any other .json-like source first
+    bundled = True
+
+    def detect(self, path: str) -> bool:
+        return basename(path).endswith(".json")
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_areas(path, progress)

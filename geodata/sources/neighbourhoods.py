@@ -21,7 +21,7 @@ import io
 import re
 
 from geodata.place import AdminRef, Place
-from geodata.sources import ImportResult, SourceError, clean_names, read_curated
+from geodata.sources import ImportResult, Source, SourceError, basename, clean_names, read_curated, register
 
 SOURCE = "curated-neighbourhoods"
 ID_PREFIX = "neighbourhood:"
@@ -78,3 +78,22 @@ def import_neighbourhoods(path: str | None = None, progress=None) -> ImportResul
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             result.error(f"{where} line {line}", f"skipped ({exc.__class__.__name__}: {exc})")
     return result
+
+
+@register
+class CuratedNeighbourhoods(Source):
+    """The bundled file unless a neighbourhoods*.csv file is among the inputs (then that one instead)."""
+
+    name = "neighbourhoods"
+    title = "curated city neighbourhoods (geodata/data/neighbourhoods.csv)"
+    inputs = "a neighbourhoods*.csv file"
+    priority = 3
+    detect_rank = 10
+    bundled = True
+
+    def detect(self, path: str) -> bool:
+        base = basename(path)
+        return base.endswith(".csv") and "neighbourhood" in base
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_neighbourhoods(path, progress)

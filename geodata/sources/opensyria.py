@@ -8,9 +8,11 @@ centroids. The builder merges these onto Who's On First's units (by GeoNames id,
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 
 from geodata.place import AdminRef, Place
-from geodata.sources import ImportResult, SourceError, clean_names, iter_files
+from geodata.sources import ImportResult, Source, SourceError, basename, clean_names, iter_files, register
 
 FILES = {"governorates.json": "governorate", "districts.json": "district",
          "subdistricts.json": "subdistrict"}
@@ -75,3 +77,54 @@ def import_opensyria(path: str, progress=None) -> ImportResult:
             by_id[rec["id"]] = place
             result.places.append(place)
     return result
+
+
+@register
+class OpenSyria(Source):
+    """Merges onto Who's On First's units (by GeoNames id, then by name within the same kind): they
+    take its OCHA P-code, English (OCHA) name and aliases; the rest, subdistricts, are added with
+    their admin references pointed at the units they joined."""
+
+    name = "open-syria"
+    title = "Open-Syria data-geography: OCHA P-codes, Arabic admin names, aliases, subdistricts"
+    inputs = "an Open-Syria data-geography folder or archive"
+    url = "https://github.com/Open-Syria/data-geography/archive/main.tar.gz"
+    filename = "open-syria-data-geography-main.tar.gz"
+    fetch_by_default = True
+    priority = 1
+    detect_rank = 30
+    policy = "custom"
+    attribution = "Open-Syria data-geography (CC BY 4.0)"
+
+    def detect(self, path: str) -> bool:
+        base = basename(path)
+        return any(k in base for k in ("data-geography", "open-syria", "opensyria")) or (
+            os.path.isdir(path) and os.path.exists(os.path.join(path, "data", "governorates.json")))
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_opensyria(path, progress)
+
+    def merge(self, merger, result: ImportResult) -> None:
+        places = merger.places
+        joined: dict[str, str] = merger.state(self.name)  # Open-Syria id -> the merged place's id
+        for p in result.places:
+            target = None
+            if p.kind in ("governorate", "district"):
+                gid = merger.by_gn.get(p.geonames_id or -1)
+                if gid and places[gid].kind == p.kind:
+                    target = gid
+                else:
+                    names = merger.name_set(p)
+                    target = next((q.id for q in places.values() if q.kind == p.kind
+                                   and q.source == "whosonfirst" and names & merger.name_set(q)), None)
+            if target:
+                # Open-Syria's English names are the standard (OCHA) spellings.
+                merged = merger.merge_names(places[target], p, pcode=p.pcode)
+                places[target] = replace(merged, name_en=p.name_en or merged.name_en,
+                                         names=clean_names(merged.names, [places[target].name_en]))
+                joined[p.id] = target
+                continue
+            remap = {attr: AdminRef(joined[ref.id]) for attr in ("admin1", "admin2")
+                     if (ref := getattr(p, attr)) and ref.id in joined}
+            merger.add(replace(p, **remap))
+            joined.setdefault(p.id, p.id)

@@ -9,14 +9,16 @@ localities, counties (districts) and regions (governorates, with polygons). Name
 from __future__ import annotations
 
 import json
+import os
 
 from geodata.normalize import is_arabic
 from geodata.place import AdminRef, Place
-from geodata.sources import ImportResult, clean_names, iter_files
+from geodata.sources import ImportResult, Source, basename, clean_names, iter_files, register
 
 KIND_BY_PLACETYPE = {"locality": "locality", "county": "district", "region": "governorate",
                      "neighbourhood": "locality", "campus": "locality"}
 NAME_FIELDS_AR = ("name:ara_x_preferred", "name:ara_x_variant", "name:arz_x_preferred")
+OPEN_SYRIA_NAMES = ("data-geography", "open-syria", "opensyria")  # names of the other repository's archive
 NAME_FIELDS_OTHER = ("name:eng_x_preferred", "name:eng_x_variant", "name:und_x_variant",
                      "name:eng_x_colloquial")
 
@@ -110,3 +112,29 @@ def import_whosonfirst(path: str, progress=None) -> ImportResult:
         if shape:
             result.shapes[place.id] = shape
     return result
+
+
+@register
+class WhosOnFirst(Source):
+    name = "whosonfirst"
+    title = "Who's On First Syria: localities, districts, governorates with polygons"
+    inputs = "a whosonfirst-data-admin-* folder or .tar.gz"
+    url = "https://github.com/whosonfirst-data/whosonfirst-data-admin-sy/archive/master.tar.gz"
+    filename = "whosonfirst-data-admin-sy-master.tar.gz"
+    fetch_by_default = True
+    priority = 0
+    villages = True
+    detect_rank = 20
+    attribution = "Who's On First (CC0/CC-BY)"
+
+    def detect(self, path: str) -> bool:
+        base = basename(path)
+        if "whosonfirst" in base:
+            return True
+        # an unnamed repository folder: data/ without Open-Syria's governorates.json
+        return (os.path.isdir(os.path.join(path, "data")) and not any(k in base for k in OPEN_SYRIA_NAMES)
+                and not os.path.exists(os.path.join(path, "data", "governorates.json")))
+
+    def read(self, path, progress=None) -> ImportResult:
+        return import_whosonfirst(path, progress)
+
