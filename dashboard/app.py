@@ -1,5 +1,6 @@
 """The Streamlit page: layout only. Data comes from dashboard.data (the store), filters from
-dashboard.filters (URL state), the map from dashboard.mapview, the timeline from dashboard.timeline.
+dashboard.filters (URL state), the map from dashboard.mapview, the timeline from dashboard.timeline,
+the Review view (sidebar "View", `?view=review` in the URL) from dashboard.review.
 
 Run with `incidentmap serve` (or `make run`).
 """
@@ -19,12 +20,12 @@ from dashboard import assets
 from dashboard.data import (admin_shapes, db_path, incident_detail, load_incidents, marker_payload_for,
                             store_version)
 from dashboard.detail import passage_html, safe
-from dashboard.filters import Filters, apply
+from dashboard.filters import REVIEW_STATUSES, Filters, apply
 from dashboard.mapview import base_map, clicked_events, clicked_rows, incident_layers
 from dashboard.timeline import selected_range, timeline_chart
 
 MAX_UPLOAD_BYTES = 5_000_000
-WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro")
+WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro", "f_review")
 
 st.set_page_config(page_title="incidentmap", layout="wide")
 assets.install_assets()
@@ -38,6 +39,20 @@ def gazetteer_path() -> Path:
 
     return Path(os.environ.get("INCIDENTMAP_GAZETTEER") or default_gazetteer_path())
 
+
+# ---- view: the map, or the Review view (which keeps the map's filters in the URL untouched) ------------
+if "view" not in st.session_state:
+    st.session_state.view = "Review" if st.query_params.get("view") == "review" else "Map"
+with st.sidebar:
+    st.radio("View", ["Map", "Review"], key="view", horizontal=True)
+if st.session_state.view == "Review":
+    from dashboard import review
+
+    st.session_state.pop("initialised", None)  # back on the map, the filters come from the URL again
+    if st.query_params.get("view") != "review":
+        st.query_params["view"] = "review"
+    review.render(DB, gazetteer_path(), df_all)
+    st.stop()
 
 # ---- filter state: URL -> widgets (first run of a session) ------------------------------------
 if "initialised" not in st.session_state:
@@ -53,6 +68,7 @@ if "initialised" not in st.session_state:
     st.session_state.f_text = f0.text
     st.session_state.f_prec = f0.max_precision
     st.session_state.f_choro = f0.choropleth
+    st.session_state.f_review = f0.review_status
     st.session_state.initialised = True
 
 if "pending_dates" in st.session_state:  # set by a timeline selection on the previous run
@@ -86,6 +102,9 @@ with st.sidebar:
     st.text_input("Text in passages", key="f_text", max_chars=200)
     st.select_slider("Location precision", options=[1, 2, 3], key="f_prec",
                      format_func={1: "exact places only", 2: "+ vicinities and areas", 3: "all"}.get)
+    st.multiselect("Review status", list(REVIEW_STATUSES), key="f_review", placeholder="any",
+                   format_func={"auto": "auto (not reviewed)", "reviewed": "✓ reviewed",
+                                "rejected": "✗ rejected (not an incident)"}.get)
     st.toggle("Choropleth by governorate", key="f_choro")
     st.button("Reset filters", on_click=reset)
 
@@ -95,7 +114,7 @@ filters = Filters(
     governorates=list(st.session_state.f_gov), districts=list(st.session_state.f_dist),
     event_types=list(st.session_state.f_type), actors=list(st.session_state.f_actor),
     text=st.session_state.f_text.strip(), max_precision=int(st.session_state.f_prec),
-    choropleth=bool(st.session_state.f_choro))
+    choropleth=bool(st.session_state.f_choro), review_status=list(st.session_state.f_review))
 if df_all["date"].notna().any() and filters.date_from == df_all["date"].min().date() \
         and filters.date_to == df_all["date"].max().date():
     filters.date_from = filters.date_to = None  # the full range is no filter (keeps URLs short)
@@ -130,7 +149,8 @@ with detail_col:
     here = clicked_rows(df, (out or {}).get("last_object_clicked"), (out or {}).get("last_object_clicked_tooltip"))
     if here.empty:
         st.caption("Click a marker to read the passage it came from.")
-    events_here = clicked_events(df_all, here)  # each event with every source reporting it
+    # each event with every source reporting it (of the review statuses shown)
+    events_here = clicked_events(apply(df_all, Filters(review_status=filters.review_status)), here)
     for k, n, rowid in [(k, n, rowid) for k, members in enumerate(events_here[:20])
                         for n, rowid in enumerate(members["rowid"].tolist()[:12])]:
         d = incident_detail(str(DB), rowid)

@@ -41,8 +41,8 @@ def load_incidents(path: str, version: float) -> pd.DataFrame:
     if Path(path).exists():
         store = Store(path, readonly=True)
         try:
-            # rejected incidents (an analyst said "not an incident") are never on the map
-            rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents("i.review_status != 'rejected'")]
+            # rejected ones too ("not an incident"): the review-status filter hides them by default
+            rows = [{k: r.get(k) for k in LIGHT_COLUMNS} for r in store.incidents()]
         finally:
             store.close()
     df = pd.DataFrame(rows, columns=list(LIGHT_COLUMNS))
@@ -99,3 +99,78 @@ def marker_payload_for(path: str, version: float, filters_key: str) -> dict:
     f = Filters.from_params(lambda k: params[k] if isinstance(params.get(k), list) else
                             ([params[k]] if k in params else []))
     return marker_payload(apply(load_incidents(path, version), f))
+
+
+# ---- the Review view's reads (its writes go through incidents.review) ----------------------------
+def review_queue(path: str, status: str) -> list[dict]:
+    """incidents.review.queue: the incidents of one review status, most in need of an analyst first,
+    each with `reasons`. Not cached: it changes with every action."""
+    from incidents.review import queue
+
+    if not Path(path).exists():
+        return []
+    store = Store(path, readonly=True)
+    try:
+        return queue(store, status)
+    finally:
+        store.close()
+
+
+def review_counts(path: str) -> dict[str, int]:
+    """{auto, reviewed, rejected: how many incidents} (ACLED imports included)."""
+    if not Path(path).exists():
+        return {}
+    store = Store(path, readonly=True)
+    try:
+        return dict(store.con.execute("SELECT review_status, count(*) FROM incidents GROUP BY review_status"))
+    finally:
+        store.close()
+
+
+def incident_by_uid(path: str, uid: str) -> dict | None:
+    """One incident row (location JSON and all) by its uid."""
+    store = Store(path, readonly=True)
+    try:
+        return store.incident(uid)
+    finally:
+        store.close()
+
+
+def audit_log(path: str, uid: str) -> list[dict]:
+    """The incident's rows of the store's `reviews` table, newest first (value/previous decoded)."""
+    store = Store(path, readonly=True)
+    try:
+        return list(reversed(store.reviews(uid)))
+    finally:
+        store.close()
+
+
+@st.cache_resource(show_spinner="Loading the gazetteer…", max_entries=1)
+def gazetteer(path: str, version: float):
+    """The built gazetteer with the analysts' overlay (for candidates and the place search)."""
+    from geodata.gazetteer import Gazetteer
+
+    return Gazetteer.load(path)
+
+
+def find_places(gaz, query: str, limit: int = 15) -> list:
+    """Places named `query` (Arabic or English, any spelling the gazetteer folds together); when no
+    name matches whole, the names that start with it. Villages and towns first, then by population."""
+    from geodata.normalize import name_keys
+
+    query = (query or "").strip()
+    if not query or gaz is None:
+        return []
+    hits = gaz.lookup(query)
+    if not hits:
+        exact = name_keys(query)[0]
+        seen: set[str] = set()
+        for e in gaz.names:
+            if e.exact.startswith(exact) and e.place_id not in seen:
+                seen.add(e.place_id)
+                hits.append(gaz.places[e.place_id])
+                if len(seen) >= 200:
+                    break
+    order = {"locality": 0, "city": 0, "subdistrict": 1, "area": 1, "district": 2, "governorate": 3}
+    hits.sort(key=lambda p: (p.country != "SY", order.get(p.kind, 4), -(p.population or 0), p.id))
+    return hits[:limit]

@@ -3,7 +3,8 @@ to the incidents DataFrame. Pure (no Streamlit calls), so it is unit-tested with
 
 URL parameters: `from`, `to` (YYYY-MM-DD), `gov` and `dist` (repeatable English names), `type`
 (event types), `actor`, `q` (text in passages), `prec` (max precision 1-3), `choro` (1 for the
-choropleth).
+choropleth), `review` (repeatable review statuses auto/reviewed/rejected, `all` for every one; absent:
+auto and reviewed, so rejected incidents are hidden by default).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+
+REVIEW_STATUSES = ("auto", "reviewed", "rejected")
+DEFAULT_REVIEW = ["auto", "reviewed"]  # "not an incident" stays off the map unless asked for
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Filters:
     text: str = ""
     max_precision: int = 3
     choropleth: bool = False
+    review_status: list[str] = field(default_factory=lambda: list(DEFAULT_REVIEW))  # [] = every status
 
     def to_params(self) -> dict[str, str | list[str]]:
         p: dict[str, str | list[str]] = {}
@@ -46,6 +51,8 @@ class Filters:
             p["prec"] = str(self.max_precision)
         if self.choropleth:
             p["choro"] = "1"
+        if set(self.review_status) != set(DEFAULT_REVIEW):
+            p["review"] = [s for s in REVIEW_STATUSES if s in self.review_status] or ["all"]
         return p
 
     @classmethod
@@ -63,10 +70,13 @@ class Filters:
                 return None  # a hand-edited URL with a bad date: ignore that filter, keep the rest
 
         prec = one("prec")
+        asked = list(get_all("review"))
+        review = [] if "all" in asked else [s for s in REVIEW_STATUSES if s in asked]
         return cls(date_from=day("from"), date_to=day("to"), governorates=list(get_all("gov")),
                    districts=list(get_all("dist")), event_types=list(get_all("type")),
                    actors=list(get_all("actor")), text=one("q")[:200],
-                   max_precision=int(prec) if prec in ("1", "2", "3") else 3, choropleth=one("choro") == "1")
+                   max_precision=int(prec) if prec in ("1", "2", "3") else 3, choropleth=one("choro") == "1",
+                   review_status=review if asked and (review or "all" in asked) else list(DEFAULT_REVIEW))
 
 
 def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
@@ -90,4 +100,6 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
             df["place_text"].fillna("").str.contains(f.text, case=False, regex=False)
     if f.max_precision < 3:
         m &= df["precision"].fillna(3) <= f.max_precision
+    if f.review_status and set(f.review_status) != set(REVIEW_STATUSES) and "review_status" in df:
+        m &= df["review_status"].fillna("auto").isin(f.review_status)
     return df[m]

@@ -13,6 +13,8 @@
   tiles cannot load (offline), the map still shows where things are.
 * Every JS/CSS file comes from the app itself (dashboard.assets), never from a CDN.
 * Article text is untrusted: labels are HTML-escaped before they reach Leaflet.
+* Incidents an analyst reviewed have a thick green ring and "✓ reviewed" in their tooltip; rejected
+  ones (shown only when the review-status filter asks for them) are faded, "✗ rejected".
 """
 
 from __future__ import annotations
@@ -36,32 +38,33 @@ EVENT_COLOURS = {
     "Riots": "#8c564b",
 }
 OTHER_COLOUR = "#7f7f7f"
+REVIEWED_COLOUR = "#0a7d28"  # the ring of an incident an analyst reviewed
 DEFAULT_RADIUS_KM = {2: 5.0, 3: 30.0}
 SYRIA_CENTER = (35.0, 38.5)
 
 # The callback is an IIFE so the lookup tables (place names, event types, colours) are parsed once;
 # each data row is [lat, lon, id, type index, name index, precision, radius in m, days since 1970,
-# events at this location, sources (articles) of the newest of them].
+# events at this location, sources (articles) of the newest of them, review (0 auto, 1 reviewed, 2 rejected)].
 CALLBACK_TEMPLATE = """
 (function () {
-    var names = %(names)s, types = %(types)s, colours = %(colours)s;
+    var names = %(names)s, types = %(types)s, colours = %(colours)s, REVIEWED = '%(reviewed)s';
     function day(d) { return d < 0 ? 'date unknown' : new Date(d * 864e5).toISOString().slice(0, 10); }
     return function (row) {
         var ll = new L.LatLng(row[0], row[1]);
-        var m;
+        var m, reviewed = row[10] === 1, rejected = row[10] === 2;
         if (row[5] <= 1) {
-            m = L.circleMarker(ll, {radius: 7, color: '#222', weight: 1, fillColor: colours[row[3]],
-                                    fillOpacity: 0.9});
+            m = L.circleMarker(ll, {radius: 7, color: reviewed ? REVIEWED : '#222', weight: reviewed ? 3 : 1,
+                                    fillColor: colours[row[3]], fillOpacity: rejected ? 0.25 : 0.9});
         } else {
-            m = L.circle(ll, {radius: row[6], color: colours[row[3]], weight: 2, dashArray: '6 4',
-                              fill: true, fillOpacity: 0.04});
+            m = L.circle(ll, {radius: row[6], color: colours[row[3]], weight: reviewed ? 4 : 2,
+                              dashArray: reviewed ? null : '6 4', fill: true, fillOpacity: 0.04});
         }
         // Tooltips are bound on first hover: 23k tooltips up front would slow the first paint.
         m.on('mouseover', function () {
             if (!m.getTooltip()) {
                 var many = row[8] > 1 ? ' · ' + row[8] + ' events, latest ' : ' · ';
                 var sources = row[9] > 1 ? ' · ' + row[9] + ' sources' : '';
-                m.bindTooltip(names[row[4]] + many + day(row[7]) + ' · ' + types[row[3]] + sources + ' #' + row[2]);
+                m.bindTooltip((reviewed ? '✓ reviewed · ' : rejected ? '✗ rejected · ' : '') + names[row[4]] + many + day(row[7]) + ' · ' + types[row[3]] + sources + ' #' + row[2]);
                 m.openTooltip();
             }
         });
@@ -137,19 +140,24 @@ def marker_payload(df: pd.DataFrame) -> dict:
     prec = d["precision"]
     radius_km = d["radius_km"].where(d["radius_km"].fillna(0) > 0, prec.map(DEFAULT_RADIUS_KM).fillna(5.0))
     days = (d["date"] - pd.Timestamp("1970-01-01")).dt.days.fillna(-1).astype(int)
+    review = d["review_status"].map({"reviewed": 1, "rejected": 2}).fillna(0).astype(int) if "review_status" in d \
+        else pd.Series(0, index=d.index)
     rows = [list(r) for r in zip(d["lat"].astype(float).round(5).tolist(), d["lon"].astype(float).round(5).tolist(),
                                  d["rowid"].astype(int).tolist(), type_idx.tolist(), name_idx.tolist(), prec.tolist(),
                                  (radius_km * 1000).round().astype(int).tolist(), days.tolist(),
-                                 d["n"].astype(int).tolist(), d["sources"].astype(int).tolist())]
+                                 d["n"].astype(int).tolist(), d["sources"].astype(int).tolist(),
+                                 review.tolist())]
     return {"rows": rows, "names": [html.escape(n) for n in names], "types": [html.escape(t) for t in types],
             "colours": [colour(first_event.get(i)) for i in range(len(types))]}
 
 
 def marker_callback(payload: dict) -> str:
-    return CALLBACK_TEMPLATE % {k: json.dumps(payload[k], ensure_ascii=False) for k in ("names", "types", "colours")}
+    return CALLBACK_TEMPLATE % {**{k: json.dumps(payload[k], ensure_ascii=False) for k in ("names", "types", "colours")},
+                                "reviewed": REVIEWED_COLOUR}
 
 
-def _offline(element) -> None:
+def offline(element) -> None:
+    """No CDN: the element's JS/CSS come with the map (dashboard.assets)."""
     element.default_js = []
     element.default_css = []
 
@@ -168,7 +176,7 @@ def base_map(shapes: dict | None = None, extent: pd.DataFrame | None = None, til
             layer = folium.GeoJson(fc, name=f"{kind} outlines", interactive=False,
                                    style_function=lambda _f, w=weight, d=dash: {
                                        "color": "#555", "weight": w, "dashArray": d, "fill": False})
-            _offline(layer)
+            offline(layer)
             layer.add_to(m)
     Legend(EVENT_COLOURS.items()).add_to(m)
     if extent is not None and len(extent) and extent["lat"].notna().any():
@@ -199,7 +207,7 @@ def incident_layers(df: pd.DataFrame, shapes: dict | None = None, choropleth: bo
                                              "fillOpacity": 0.05 + 0.6 * feat["properties"]["share"]},
             tooltip=folium.GeoJsonTooltip(fields=["name_en", "name_ar", "incidents"],
                                           aliases=["Governorate", "", "Incidents"]))
-        _offline(layer)
+        offline(layer)
         layer.add_to(group)
         layers.append(group)
     group = folium.FeatureGroup(name="incidents")
@@ -207,7 +215,7 @@ def incident_layers(df: pd.DataFrame, shapes: dict | None = None, choropleth: bo
     cluster = FastMarkerCluster(payload["rows"], callback=marker_callback(payload),
                                 options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11,
                                          "chunkedLoading": True})
-    _offline(cluster)
+    offline(cluster)
     cluster.add_to(group)
     layers.append(group)
     return layers

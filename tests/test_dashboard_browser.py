@@ -4,6 +4,7 @@ map asset is served by the app itself."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -51,19 +52,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, real_gazetteer_path):
+def ingested_home(tmp_path_factory, gazetteer_path, articles, **env) -> tuple[Path, dict]:
+    """A fresh INCIDENTMAP_HOME with a copy of the gazetteer and `articles` (a file or folder)
+    ingested: (home, the environment to serve it with, plus `env`). Skips without Chromium."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
     home = tmp_path_factory.mktemp("home")
-    shutil.copy(real_gazetteer_path, home / "gazetteer.sqlite")
-    arts = tmp_path_factory.mktemp("arts")
-    shutil.copy(SEED, arts / SEED.name)
-    shutil.copy(SEED.with_suffix(".meta.json"), arts / SEED.with_suffix(".meta.json").name)
-    (arts / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
-    env = dict(os.environ, INCIDENTMAP_HOME=str(home))
-    subprocess.run([sys.executable, "-m", "incidents.cli", "ingest", str(arts), "--quiet"], env=env, check=True,
+    shutil.copy(gazetteer_path, home / "gazetteer.sqlite")
+    env = dict(os.environ, INCIDENTMAP_HOME=str(home), **env)
+    subprocess.run([sys.executable, "-m", "incidents.cli", "ingest", str(articles), "--quiet"], env=env, check=True,
                    capture_output=True)
+    return home, env
+
+
+@contextlib.contextmanager
+def serving(env: dict):
+    """`incidentmap serve` on a free 127.0.0.1 port with `env`: yields its URL once healthy, then
+    stops its process group."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "serve", "--headless", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -82,6 +87,17 @@ def server(tmp_path_factory, real_gazetteer_path):
         yield url
     finally:
         stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, real_gazetteer_path):
+    arts = tmp_path_factory.mktemp("arts")
+    shutil.copy(SEED, arts / SEED.name)
+    shutil.copy(SEED.with_suffix(".meta.json"), arts / SEED.with_suffix(".meta.json").name)
+    (arts / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    _home, env = ingested_home(tmp_path_factory, real_gazetteer_path, arts)
+    with serving(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

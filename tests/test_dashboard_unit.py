@@ -118,3 +118,16 @@ def test_app_runs_on_an_empty_store(tmp_path, monkeypatch):
     assert not at.exception
     assert any("No incidents" in i.value for i in at.info)
     assert "0 of 0 incidents" in at.markdown[0].value
+
+
+def test_review_status_filter_hides_rejected_by_default_and_round_trips():
+    df = frame().assign(review_status=["reviewed", "rejected"])
+    assert list(apply(df, Filters())["rowid"]) == [1]  # rejected: off the map unless asked for
+    assert Filters().to_params() == {}
+    for f in (Filters(review_status=["rejected"]), Filters(review_status=[])):
+        params = f.to_params()
+        back = Filters.from_params(lambda k: params.get(k, []))
+        assert back.review_status == f.review_status
+    assert list(apply(df, Filters(review_status=[]))["rowid"]) == [1, 2]  # [] = every status ("all")
+    payload = marker_payload(df)
+    assert sorted(r[10] for r in payload["rows"]) == [1, 2]  # reviewed, rejected: marked on the map
