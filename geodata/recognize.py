@@ -367,10 +367,10 @@ class Recognizer:
             if kind not in ("village", "villages", "town", "towns") or (w.arabic and w.text.startswith("ال")):
                 continue  # "القرى المحاذية", "القرية الواقعة": after the definite noun comes an adjective
             i = k + 1
-            while i < n and not taken[i] and self._adjacent(words, i - 1, i, text) and self._name_word(words[i]):
+            while i < n and not taken[i] and self._adjacent(words, i - 1, i, text) and (
+                    self._name_word(words[i]) or self._compound_start(words, i, taken, text)):
                 j = i
-                if words[i].arabic and words[i].exact in _COMPOUND_HEADS and j + 1 < n and not taken[j + 1] \
-                        and self._adjacent(words, j, j + 1, text) and self._name_word(words[j + 1]):
+                if self._compound_start(words, i, taken, text):
                     j += 1
                 elif not words[i].arabic:
                     while j + 1 < n and j - i < 2 and not taken[j + 1] and self._adjacent(words, j, j + 1, text) \
@@ -391,6 +391,11 @@ class Recognizer:
                         and text[words[j].end:words[i].start].strip() not in (",", "،"):
                     break
         return out
+
+    def _compound_start(self, words: list[Word], i: int, taken: list[bool], text: str) -> bool:
+        """words[i] is a head such as تل، كفر، عين followed by a name word: "تل الزعتر" is one name."""
+        return (words[i].arabic and words[i].exact in _COMPOUND_HEADS and i + 1 < len(words) and not taken[i + 1]
+                and self._adjacent(words, i, i + 1, text) and self._name_word(words[i + 1]))
 
     def _name_word(self, w: Word) -> bool:
         """Could this word be (part of) an unknown place name?"""

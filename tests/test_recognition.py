@@ -302,6 +302,12 @@ def test_unknown_arabic_village_is_placed_in_the_governorate_named(geoparser):
         assert r.place.kind in ("district", "area") and r.place.admin1.name_en == "Idlib" and r.precision == 2
 
 
+def test_unknown_arabic_compound_name_is_one_name(geoparser):
+    # تل (a head too short to be a name by itself) and the word after it: "تل الزعتر" is one village
+    res = by_text(parse(geoparser, "قصفت قوات النظام قرية تل الزعتر في ريف إدلب الجنوبي"))
+    assert res["تل الزعتر"].reason == NOT_IN_GAZETTEER
+
+
 def test_unknown_arabic_village_without_containing_unit_has_no_place(geoparser):
     r = by_text(parse(geoparser, "قصفت قوات النظام قرية كفرزيزونة صباح اليوم"))["كفرزيزونة"]
     assert r.reason == NOT_IN_GAZETTEER and r.place is None
