@@ -486,20 +486,25 @@ def cmd_serve(args) -> int:
         cmd += ["--server.headless", "true"]
     child = subprocess.Popen(cmd, env=env)
 
-    def stop(signum, _frame):  # SIGTERM/SIGINT: stop Streamlit too, never leave it behind
-        child.terminate()
-        try:
-            child.wait(10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-        raise SystemExit(128 + signum)
-
     import signal
+    import threading
+
+    stopped: list[int] = []
+
+    def stop(signum, _frame):  # SIGTERM/SIGINT: stop Streamlit too, never leave it behind
+        # Only ask here: the main thread is inside child.wait(), which resumes and returns once
+        # the child has gone (waiting again in the handler would block on wait's lock for 10 s).
+        stopped.append(signum)
+        child.terminate()
+        killer = threading.Timer(10, lambda: child.poll() is None and child.kill())
+        killer.daemon = True
+        killer.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        return child.wait()
+        rc = child.wait()
+        return 128 + stopped[0] if stopped else rc
     finally:
         if child.poll() is None:
             child.kill()

@@ -69,7 +69,9 @@ def test_sigterm_stops_the_streamlit_child(tmp_path):
         # single-user mode listens on this machine only, not on every interface
         assert _listening(port) == {"127.0.0.1"}
         proc.send_signal(signal.SIGTERM)  # the wrapper only, as a service manager would
-        proc.wait(20)
+        t = time.time()
+        assert proc.wait(20) == 128 + signal.SIGTERM
+        assert time.time() - t < 8, "serve took the kill timeout to stop: its child ignored SIGTERM"
         time.sleep(0.5)
         assert not any(_alive(c) for c in children), "Streamlit outlived `incidentmap serve`"
     finally:
