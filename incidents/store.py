@@ -16,6 +16,10 @@ Schema versions (the database says which it is at, `meta.schema_version`; openin
   3. Reviews: incidents.review_status (auto | reviewed | rejected), reviewed_by, reviewed_at, and the
      `reviews` table, the audit log of analysts' actions (uid, action, value, previous, by, at, note;
      an undone action keeps its row with undone_by/undone_at).
+  4. Following feeds (incidents.feeds): `feeds`, one row per followed source with its state (conditional
+     GET validators, last item seen, last check/success/error, counts), and `fetched`, one row per URL
+     fetched (item link or canonical URL: its content hash, validators, the feed's `updated` date, the
+     article it became, status and error).
 
 Reviews outlive re-extraction: saving an article carries every reviewed incident's state (its
 location, type, date and review status: `REVIEWED_FIELDS`) over to the new incident that has the same
@@ -48,7 +52,7 @@ from geodata.schema import Location
 from incidents.groups import (GROUPED_KINDS, Member, candidates, date_window, incident_uid, overrides,
                               own_group, partition, rule_fingerprint, search_box)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The schema as version 1 created it. Never edited: a new store is created at version 1 and then
 # migrated step by step (MIGRATIONS), so a new store and an upgraded old one are the same.
 SCHEMA_V1 = """
@@ -116,8 +120,28 @@ def _to_v3(con) -> None:
     con.execute("CREATE INDEX reviews_uid ON reviews(uid)")
 
 
+FEED_COLUMNS = ("label", "kind", "etag", "modified", "last_item", "last_item_at", "last_checked", "last_success",
+                "last_error", "last_error_at", "checks", "failures", "items_seen", "articles_new", "last_new")
+FETCHED_COLUMNS = ("canonical", "content_hash", "article_key", "feed_url", "entry_updated", "etag", "modified",
+                   "author", "status", "error", "fetched_at")
+
+
+def _to_v4(con) -> None:
+    """Following feeds: each source's state, and every URL fetched (de-duplication, conditional GET)."""
+    con.execute("CREATE TABLE feeds (url TEXT PRIMARY KEY, label TEXT, kind TEXT, etag TEXT, modified TEXT, "
+                "last_item TEXT, last_item_at REAL, last_checked REAL, last_success REAL, last_error TEXT, "
+                "last_error_at REAL, checks INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0, "
+                "items_seen INTEGER NOT NULL DEFAULT 0, articles_new INTEGER NOT NULL DEFAULT 0, "
+                "last_new INTEGER NOT NULL DEFAULT 0)")
+    con.execute("CREATE TABLE fetched (url TEXT PRIMARY KEY, canonical TEXT, content_hash TEXT, article_key TEXT, "
+                "feed_url TEXT, entry_updated TEXT, etag TEXT, modified TEXT, author TEXT, status TEXT, "
+                "error TEXT, fetched_at REAL)")
+    con.execute("CREATE INDEX fetched_canonical ON fetched(canonical)")
+    con.execute("CREATE INDEX articles_id ON articles(id)")
+
+
 # version -> the step that takes a store there from the version before; run in one transaction
-MIGRATIONS = {2: _to_v2, 3: _to_v3}
+MIGRATIONS = {2: _to_v2, 3: _to_v3, 4: _to_v4}
 
 # store column -> Location key: an incident's location as columns (plus the whole Location as JSON)
 LOCATION_COLUMNS = {"place_id": "id", "place_text": "text", "name_ar": "name_ar", "name_en": "name_en",
@@ -598,6 +622,48 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # ---- followed feeds (incidents.feeds) -------------------------------------------------------
+    def feed_state(self, url: str) -> dict | None:
+        row = self.con.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return dict(row) if row else None
+
+    def feed_states(self) -> list[dict]:
+        """Every followed source's state, the most recently checked first."""
+        return [dict(r) for r in self.con.execute("SELECT * FROM feeds ORDER BY last_checked DESC, url")]
+
+    def save_feed_state(self, url: str, **fields) -> None:
+        """Set some of a source's FEED_COLUMNS (the row is created when new); one transaction."""
+        bad = set(fields) - set(FEED_COLUMNS)
+        if bad:
+            raise ValueError(f"no feed state column(s) {', '.join(sorted(bad))}")
+        with self.transaction() as con:
+            con.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", (url,))
+            if fields:
+                con.execute(f"UPDATE feeds SET {', '.join(c + ' = ?' for c in fields)} WHERE url = ?",
+                            (*fields.values(), url))
+
+    def fetched_page(self, url: str) -> dict | None:
+        """What is known of a fetched URL (by the URL itself, else as a canonical URL), or None."""
+        row = self.con.execute("SELECT * FROM fetched WHERE url = ?", (url,)).fetchone() or \
+            self.con.execute("SELECT * FROM fetched WHERE canonical = ? ORDER BY fetched_at DESC LIMIT 1",
+                             (url,)).fetchone()
+        return dict(row) if row else None
+
+    def save_fetched(self, url: str, **fields) -> None:
+        """Record a fetched URL (FETCHED_COLUMNS; `fetched_at` now when not given); one transaction."""
+        fields = {k: v for k, v in fields.items() if k in FETCHED_COLUMNS}
+        fields["fetched_at"] = fields.get("fetched_at") or time.time()
+        cols = ("url", *fields)
+        with self.transaction() as con:
+            con.execute(f"INSERT INTO fetched ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                        f"ON CONFLICT(url) DO UPDATE SET {', '.join(c + ' = excluded.' + c for c in fields)}",
+                        (url, *fields.values()))
+
+    def article_key_with_id(self, article_id: str) -> str | None:
+        """The key of a stored article with this content hash (Article.id), or None."""
+        row = self.con.execute("SELECT key FROM articles WHERE id = ? LIMIT 1", (article_id,)).fetchone()
+        return row[0] if row else None
 
     def article_text(self, key: str) -> str | None:
         row = self.con.execute("SELECT text FROM articles WHERE key=?", (key,)).fetchone()

@@ -1,0 +1,116 @@
+"""Sources: "Add a URL" (fetch one article page and ingest it), the Sources panel (the followed feeds
+with their last update, new articles and errors) and the auto-refresh the user sets (off by default).
+
+`render(db, on_added)` draws all three; `sources_frame(db)` is the panel's data, testable
+without Streamlit. Feeds are followed by `incidentmap watch` (a separate process writing the same
+store); the dashboard only reads their state, and re-reads the store when it changed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.detail import safe
+
+PANEL_COLUMNS = ("source", "kind", "last update", "last checked", "new last time", "articles", "failures",
+                 "last error")
+
+
+def _when(ts) -> datetime | None:
+    return datetime.fromtimestamp(ts) if ts else None
+
+
+def sources_frame(db: Path) -> pd.DataFrame:
+    """One row per followed source (feeds table), the most recently checked first."""
+    rows = []
+    if Path(db).exists():
+        from incidents.store import Store
+
+        store = Store(db, readonly=True)
+        try:
+            states = store.feed_states()
+        finally:
+            store.close()
+        for s in states:
+            rows.append({"source": s["label"] or s["url"], "kind": s["kind"] or "feed",
+                         "last update": _when(s["last_success"]), "last checked": _when(s["last_checked"]),
+                         "new last time": s["last_new"], "articles": s["articles_new"], "failures": s["failures"],
+                         "last error": s["last_error"] or "", "url": s["url"]})
+    return pd.DataFrame(rows, columns=[*PANEL_COLUMNS, "url"])
+
+
+def _add_url(db: Path, on_added=None) -> None:
+    with st.expander("Add a URL"):
+        url = st.text_input("Article page (https://…); robots.txt and a 5 MB limit apply", key="add_url")
+        if st.button("Fetch and add to the map", key="add_url_go"):
+            if not url.strip().lower().startswith(("http://", "https://")):
+                st.warning("Give the address of an article page, starting with https://")
+                return
+            from dashboard.addarticle import geoparser  # the one cached geoparser of the page
+            from incidents.feeds import fetch_urls
+            from incidents.fetch import Fetcher
+            from incidents.store import Store
+
+            bar = st.progress(0.0, text="Loading the gazetteer…")
+            gp = geoparser()
+            bar.progress(0.3, text="Fetching and extracting…")
+            store = Store(db)
+            try:
+                summary = fetch_urls([url.strip()], store, gp, Fetcher(delay=0.0, timeout=20.0, retries=1))
+            finally:
+                store.close()
+            bar.progress(1.0, text="Done")
+            for u, reason in summary.errors:
+                st.error(f"{safe(u)}: {safe(reason)}")
+            res = summary.sources[0]
+            if res.status != "error":
+                st.success(f"{res.new} new, {res.replaced} replaced, {res.unchanged} unchanged, "
+                           f"{res.duplicates} duplicate article(s); {res.incidents} incident(s) stored.")
+                if on_added and (res.new or res.replaced):
+                    on_added()
+
+
+def _panel(db: Path) -> None:
+    with st.expander("Sources"):
+        df = sources_frame(db)
+        if df.empty:
+            st.caption("No feeds followed yet: run `incidentmap watch --feeds feeds.toml` (see feeds.example.toml).")
+            return
+        failing = int((df["last error"] != "").sum())
+        st.caption(f"{len(df)} source(s); {int(df['articles'].sum())} article(s) from them; "
+                   f"{failing} with an error at the last check")
+        st.dataframe(df[list(PANEL_COLUMNS)], hide_index=True, use_container_width=True)
+
+
+def _auto_refresh(db: Path) -> None:
+    with st.sidebar:
+        minutes = st.number_input("Refresh every (minutes; 0 = off)", min_value=0, max_value=240, value=0, step=1,
+                                  key="refresh_minutes",
+                                  help="Re-read the store when `incidentmap watch` has added articles")
+    if not minutes:
+        return
+    from dashboard.data import store_version
+
+    st.session_state.setdefault("refresh_seen", store_version(db))
+
+    @st.fragment(run_every=60 * minutes)
+    def _check():
+        if store_version(db) != st.session_state.refresh_seen:
+            st.session_state.refresh_seen = store_version(db)
+            st.rerun(scope="app")
+        st.caption(f"checked for new incidents at {time.strftime('%H:%M')}")
+
+    _check()
+
+
+def render(db: Path, on_added=None) -> None:
+    """'Add a URL', the Sources panel and the auto-refresh setting (sidebar). `on_added()` runs after a
+    URL added or replaced an article (the page clears its caches)."""
+    _auto_refresh(db)
+    _add_url(db, on_added)
+    _panel(db)
