@@ -34,6 +34,23 @@ class IngestSummary:
         lines += [f"  warning: {w}" for w in self.warnings[:20]]
         return "\n".join(lines)
 
+    def save(self, store: Store, art: Article, incidents: list | None, error: str | None = None) -> bool:
+        """Save one extracted article (counted whatever happens); False when it is not stored."""
+        self.articles += 1
+        self.warnings += [f"{art.path or art.title}: {w}" for w in art.warnings]
+        if error:
+            self.errors.append(error)
+            return False
+        try:
+            res = store.save_article(art, incidents)
+        except Exception as exc:  # one bad article never stops the batch
+            self.errors.append(f"{art.path or art.title}: could not be stored ({exc.__class__.__name__}: {exc})")
+            return False
+        setattr(self, res.status, getattr(self, res.status) + 1)
+        self.incidents += res.incidents
+        self.unresolved_places += sum(1 for i in incidents if i.location.get("reason"))
+        return True
+
 
 def _extract_one(item, geoparser):
     """(item, incidents or None, error or None) for one article or read error."""
@@ -79,20 +96,7 @@ def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, 
         if isinstance(art, ArticleError):
             s.errors.append(error)
             continue
-        s.articles += 1
-        s.warnings += [f"{art.path or art.title}: {w}" for w in art.warnings]
-        if error:
-            s.errors.append(error)
-            continue
-        try:
-            res = store.save_article(art, incidents)
-        except Exception as exc:  # one bad article never stops the batch
-            s.errors.append(f"{art.path or art.title}: could not be stored ({exc.__class__.__name__}: {exc})")
-            continue
-        setattr(s, res.status, getattr(s, res.status) + 1)
-        s.incidents += res.incidents
-        s.unresolved_places += sum(1 for i in incidents if i.location.get("reason"))
-        if progress:
+        if s.save(store, art, incidents, error) and progress:
             progress(1, art.path or art.title)
     return s
 
