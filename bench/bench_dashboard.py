@@ -1,9 +1,11 @@
 """Benchmark the dashboard in Chromium: time to the first marker with the bundled report alone and
-with the whole ACLED file imported beside it (same run), and the time a filter change takes.
+with the whole ACLED file imported beside it (same run), the time a filter change takes and the
+time a click on an incident of the list takes to show its passage in the detail panel.
 
     .venv/bin/python bench/bench_dashboard.py [--shared ../shared] [--gazetteer PATH] [--runs 3]
-Target: first marker with ACLED within 1.3x of the bundled case; filter redraw < 1 s, timed from
-the key press on a settled page until both the count and the map's markers show the new set.
+Targets: first marker with ACLED within 1.3x of the bundled case (and < 3 s bundled); filter redraw
+< 0.5 s, timed from the key press on a settled page until both the count and the map's markers show
+the new set; a click < 0.3 s, from the click until the passage is on screen.
 """
 
 from __future__ import annotations
@@ -130,6 +132,22 @@ def filter_change(browser, url: str) -> float:
     return secs
 
 
+def click_detail(browser, url: str, nth: int) -> float:
+    """Click the `nth` item of the incident list on a settled page; seconds until its passage shows."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector(".st-key-incident-list button", timeout=120_000)
+    wait_for_markers(page)
+    time.sleep(1)
+    item = page.locator(".st-key-incident-list button").nth(nth)
+    t = time.perf_counter()
+    item.click()
+    page.wait_for_selector(".incident-passage", timeout=60_000)
+    secs = time.perf_counter() - t
+    page.close()
+    return secs
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
@@ -157,11 +175,14 @@ def main() -> int:
                 first_marker(browser, url)  # warm-up: caches, first Python imports
                 times = [first_marker(browser, url) for _ in range(args.runs)]
                 redraw = [filter_change(browser, url) for _ in range(args.runs)]
+                clicks = [click_detail(browser, url, i) for i in range(args.runs)]
             finally:
                 stop_server(proc)
-            results[case] = (statistics.median(times), statistics.median(redraw))
+            results[case] = (statistics.median(times), statistics.median(redraw), statistics.median(clicks))
             print(f"{case}: first marker median {results[case][0]:.2f} s ({', '.join(f'{t:.2f}' for t in times)}); "
-                  f"filter change median {results[case][1]:.2f} s")
+                  f"filter change median {results[case][1]:.2f} s ({', '.join(f'{t:.2f}' for t in redraw)}); "
+                  f"click to passage median {results[case][2]:.2f} s ({', '.join(f'{t:.2f}' for t in clicks)})",
+                  flush=True)
         browser.close()
     ratio = results["bundled+acled"][0] / results["bundled"][0]
     print(f"ratio ACLED/bundled first marker: {ratio:.2f} (target <= 1.3)")

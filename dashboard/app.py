@@ -1,6 +1,8 @@
-"""The Streamlit page: layout only. Data comes from dashboard.data (the store), filters from
-dashboard.filters (URL state), the map from dashboard.mapview, the timeline from dashboard.timeline,
-the Review view (sidebar "View", `?view=review` in the URL) from dashboard.review.
+"""The Streamlit page: layout only. Words from dashboard.i18n (`?lang=ar|en`), data from
+dashboard.data (the store), filters from dashboard.filters (URL state), the map from
+dashboard.mapview, the list from dashboard.listview, the detail panel from dashboard.panel, the
+timeline and its player from dashboard.timeline, the table from dashboard.downloads, "Add an article"
+from dashboard.addarticle, the Review view (sidebar "View", `?view=review`) from dashboard.review.
 
 Run with `incidentmap serve` (or `make run`).
 """
@@ -9,26 +11,40 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import assets
-from dashboard.data import (admin_shapes, db_path, incident_detail, load_incidents, marker_payload_for,
-                            store_version)
-from dashboard.detail import passage_html, safe
-from dashboard.filters import REVIEW_STATUSES, Filters, apply
-from dashboard.mapview import base_map, clicked_events, clicked_rows, incident_layers
-from dashboard.timeline import selected_range, timeline_chart
+from dashboard import addarticle, assets, downloads, listview, panel
+from dashboard.data import admin_shapes, db_path, load_incidents, place_labels, store_version
+from dashboard.filters import REVIEW_STATUSES, Filters, apply, area_from_geojson
+from dashboard.i18n import LANGS, Tr, catalogue, pick
+from dashboard.mapview import (SYRIA_BOUNDS, base_map, clicked_rows, in_country, incident_layers,
+                               marker_payload_for, robust_bounds, rows_at, view_for_bounds)
+from dashboard.timeline import periods, selected_range, timeline_chart
 
-MAX_UPLOAD_BYTES = 5_000_000
-WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro", "f_review")
+WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro", "f_review", "f_area")
+MAP_HEIGHT = 640
+OSM = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors")
 
-st.set_page_config(page_title="incidentmap", layout="wide")
+# ---- language: the URL's ?lang=, then the sidebar's toggle ---------------------------------------
+if "lang" not in st.session_state:
+    st.session_state.lang = pick(st.query_params.get("lang"))
+tr = Tr(st.session_state.lang)
+st.set_page_config(page_title=tr("page_title"), page_icon="🗺️", layout="wide")
 assets.install_assets()
+st.html(f"""<style>
+[data-testid="stToolbar"], [data-testid="stAppDeployButton"], .stAppDeployButton {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: 3rem 1rem 1rem 1rem !important; max-width: 100% !important; }}
+[data-testid="stSidebar"][data-collapsed="false"] {{ width: 250px !important; min-width: 250px !important; }}
+.st-key-incident-list button {{ justify-content: flex-start; text-align: {"right" if tr.rtl else "left"};
+  font-size: 0.82rem; line-height: 1.25; padding: 0.25rem 0.5rem; min-height: 0; }}
+.st-key-incident-list button p {{ text-align: {"right" if tr.rtl else "left"}; }}
+{'''[data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; text-align: right; }
+[data-testid="stMain"] iframe, [data-testid="stVegaLiteChart"] { direction: ltr; }''' if tr.rtl else ""}
+</style>""")
 
 DB = db_path()
 df_all = load_incidents(str(DB), store_version(DB))
@@ -44,7 +60,10 @@ def gazetteer_path() -> Path:
 if "view" not in st.session_state:
     st.session_state.view = "Review" if st.query_params.get("view") == "review" else "Map"
 with st.sidebar:
-    st.radio("View", ["Map", "Review"], key="view", horizontal=True)
+    st.segmented_control(tr("language"), LANGS, key="lang", format_func=lambda x: catalogue(x)["_language"],
+                         required=True)
+    st.radio(tr("view"), ["Map", "Review"], key="view", horizontal=True,
+             format_func={"Map": tr("view_map"), "Review": tr("view_review")}.get)
 if st.session_state.view == "Review":
     from dashboard import review
 
@@ -55,10 +74,11 @@ if st.session_state.view == "Review":
     st.stop()
 
 # ---- filter state: URL -> widgets (first run of a session) ------------------------------------
+has_dates = bool(df_all["date"].notna().any())
+dmin = df_all["date"].min().date() if has_dates else None
+dmax = df_all["date"].max().date() if has_dates else None
 if "initialised" not in st.session_state:
     f0 = Filters.from_params(st.query_params.get_all)
-    dmin = df_all["date"].min().date() if df_all["date"].notna().any() else None
-    dmax = df_all["date"].max().date() if df_all["date"].notna().any() else None
     if dmin:
         st.session_state.f_dates = (f0.date_from or dmin, f0.date_to or dmax)
     st.session_state.f_gov = [g for g in f0.governorates if g in set(df_all["admin1"].dropna())]
@@ -69,6 +89,7 @@ if "initialised" not in st.session_state:
     st.session_state.f_prec = f0.max_precision
     st.session_state.f_choro = f0.choropleth
     st.session_state.f_review = f0.review_status
+    st.session_state.f_area = f0.area
     st.session_state.initialised = True
 
 if "pending_dates" in st.session_state:  # set by a timeline selection on the previous run
@@ -76,37 +97,48 @@ if "pending_dates" in st.session_state:  # set by a timeline selection on the pr
 
 
 def reset() -> None:
-    for k in WIDGET_KEYS + ("initialised",):
+    for k in WIDGET_KEYS + ("initialised", "sel", "player"):
         st.session_state.pop(k, None)
     st.query_params.clear()
 
 
+def admin_label(en: str, ar) -> str:
+    ar = ar if isinstance(ar, str) and ar else ""
+    return (f"{ar} ({en})" if tr.rtl else f"{en} ({ar})") if ar else en
+
+
 # ---- sidebar ------------------------------------------------------------------------------------
 with st.sidebar:
-    st.header("Filters")
-    if df_all["date"].notna().any():
-        dmin, dmax = df_all["date"].min().date(), df_all["date"].max().date()
-        st.date_input("Dates", key="f_dates", min_value=dmin, max_value=dmax)
+    st.header(tr("filters"))
+    if has_dates:
+        st.date_input(tr("dates"), key="f_dates", min_value=dmin, max_value=dmax)
     gov_names = df_all.dropna(subset=["admin1"]).drop_duplicates("admin1").set_index("admin1")["admin1_ar"]
-    st.multiselect("Governorate", sorted(gov_names.index), key="f_gov",
-                   format_func=lambda g: f"{g} ({gov_names.get(g)})" if gov_names.get(g) else g)
+    st.multiselect(tr("governorate"), sorted(gov_names.index), key="f_gov", placeholder=tr("choose"),
+                   format_func=lambda g: admin_label(g, gov_names.get(g)))
     in_gov = df_all[df_all["admin1"].isin(st.session_state.f_gov)] if st.session_state.f_gov else df_all
     dist_names = in_gov.dropna(subset=["admin2"]).drop_duplicates("admin2").set_index("admin2")["admin2_ar"]
     st.session_state.f_dist = [d for d in st.session_state.get("f_dist", []) if d in dist_names.index]
-    st.multiselect("District", sorted(dist_names.index), key="f_dist",
-                   format_func=lambda d: f"{d} ({dist_names.get(d)})" if dist_names.get(d) else d)
-    st.multiselect("Event type", sorted(df_all["event_type"].dropna().unique()), key="f_type")
+    st.multiselect(tr("district"), sorted(dist_names.index), key="f_dist", placeholder=tr("choose"),
+                   format_func=lambda d: admin_label(d, dist_names.get(d)))
+    st.multiselect(tr("event_type"), sorted(df_all["event_type"].dropna().unique()), key="f_type", placeholder=tr("choose"),
+                   format_func=tr.event_type)
     all_actors = sorted({a for names in df_all["actor_names"] for a in names})
     st.session_state.f_actor = [a for a in st.session_state.get("f_actor", []) if a in all_actors]
-    st.multiselect("Actor", all_actors, key="f_actor")
-    st.text_input("Text in passages", key="f_text", max_chars=200)
-    st.select_slider("Location precision", options=[1, 2, 3], key="f_prec",
-                     format_func={1: "exact places only", 2: "+ vicinities and areas", 3: "all"}.get)
-    st.multiselect("Review status", list(REVIEW_STATUSES), key="f_review", placeholder="any",
-                   format_func={"auto": "auto (not reviewed)", "reviewed": "✓ reviewed",
-                                "rejected": "✗ rejected (not an incident)"}.get)
-    st.toggle("Choropleth by governorate", key="f_choro")
-    st.button("Reset filters", on_click=reset)
+    st.multiselect(tr("actor"), all_actors, key="f_actor", placeholder=tr("choose"))
+    st.text_input(tr("text_in_passages"), key="f_text", max_chars=200)
+    st.select_slider(tr("precision"), options=[1, 2, 3], key="f_prec", format_func=lambda p: tr(f"precision_{p}"))
+    st.multiselect(tr("review_status"), list(REVIEW_STATUSES), key="f_review", placeholder=tr("review_any"),
+                   format_func=lambda s: tr(f"review_{s}"))
+    st.toggle(tr("choropleth"), key="f_choro")
+    if st.session_state.get("f_area"):
+        st.caption(tr("area_active"))
+        st.button(tr("area_clear"), on_click=lambda: st.session_state.update(f_area=[]))
+    st.button(tr("reset"), on_click=reset)
+    with st.expander(tr("map_settings")):
+        st.text_input(tr("tiles_url"), key="tiles_url", value=os.environ.get("INCIDENTMAP_TILES", ""),
+                      placeholder=OSM[0])
+        st.text_input(tr("tiles_attribution"), key="tiles_attr",
+                      value=os.environ.get("INCIDENTMAP_TILES_ATTRIBUTION", ""))
 
 dates = st.session_state.get("f_dates") or ()
 filters = Filters(
@@ -114,150 +146,162 @@ filters = Filters(
     governorates=list(st.session_state.f_gov), districts=list(st.session_state.f_dist),
     event_types=list(st.session_state.f_type), actors=list(st.session_state.f_actor),
     text=st.session_state.f_text.strip(), max_precision=int(st.session_state.f_prec),
-    choropleth=bool(st.session_state.f_choro), review_status=list(st.session_state.f_review))
-if df_all["date"].notna().any() and filters.date_from == df_all["date"].min().date() \
-        and filters.date_to == df_all["date"].max().date():
+    choropleth=bool(st.session_state.f_choro), review_status=list(st.session_state.f_review),
+    area=list(st.session_state.get("f_area") or []))
+if has_dates and filters.date_from == dmin and filters.date_to == dmax:
     filters.date_from = filters.date_to = None  # the full range is no filter (keeps URLs short)
 params = filters.to_params()
-if params != {k: (st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k))
-              for k, v in params.items()} or set(st.query_params) - set(params):
-    st.query_params.from_dict(params)
+url_params = {**params, **({"lang": tr.lang} if tr.rtl else {})}
+if url_params != {k: (st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k))
+                  for k, v in url_params.items()} or set(st.query_params) - set(url_params):
+    st.query_params.from_dict(url_params)
 
 df = apply(df_all, filters)
+filters_key = json.dumps(params, sort_keys=True)
+narrowing = {k: v for k, v in params.items() if k != "choro"}  # what makes the view follow the incidents
+
+# ---- the player: one day/week/month at a time --------------------------------------------------
+steps = periods(df) if st.session_state.get("player") else []
+if steps:
+    st.session_state.play_step = min(st.session_state.get("play_step", 0), len(steps) - 1)
+    start, end = steps[st.session_state.play_step]
+    params_shown = {**params, "from": start.date().isoformat(), "to": end.date().isoformat()}
+    df_shown = df[(df["date"] >= start) & (df["date"] <= end)]
+else:
+    params_shown, df_shown = params, df
 
 # ---- header ------------------------------------------------------------------------------------
-st.title("Incident map")
-st.markdown(f"<span id='incident-count'>**{len(df):,} of {len(df_all):,} incidents**</span>",
+st.markdown(f"<bdi style='font-size:1.3rem;font-weight:700'>{tr('page_title')}</bdi>{tr('sep')}"
+            f"<bdi id='incident-count'>**{tr('count', shown=len(df_shown), total=len(df_all))}**</bdi>",
             unsafe_allow_html=True)
 if df_all.empty:
-    st.info(f"No incidents in {DB} yet. Add an article below or run `incidentmap ingest articles/`.")
+    st.info(tr("empty_store", db=DB))
+elif df.empty:
+    st.info(tr("empty_filtered"))
 
-# ---- map and detail ------------------------------------------------------------------------------
-map_col, detail_col = st.columns([3, 2])
-with map_col:
-    gaz = gazetteer_path()
-    shapes = admin_shapes(str(gaz), gaz.stat().st_mtime if gaz.exists() else 0)
-    fmap = base_map(shapes, df_all)
-    out = st_folium(fmap, key="map", height=560, use_container_width=True,
-                    feature_group_to_add=incident_layers(
-                        df, shapes, choropleth=filters.choropleth,
-                        payload=marker_payload_for(str(DB), store_version(DB), json.dumps(params, sort_keys=True))),
-                    returned_objects=["last_object_clicked", "last_object_clicked_tooltip"])
+# ---- the view: first the filtered incidents (robustly), later only when asked ---------------------
+if "first_bounds" not in st.session_state:
+    st.session_state.first_bounds = robust_bounds(df["lat"], df["lon"]) if narrowing and len(df) \
+        else [list(SYRIA_BOUNDS[0]), list(SYRIA_BOUNDS[1])]
+    st.session_state.fitted = filters_key
+outside = int((df["lat"].notna() & ~in_country(df["lat"], df["lon"])).sum())
 
-with detail_col:
-    st.subheader("Source")
-    here = clicked_rows(df, (out or {}).get("last_object_clicked"), (out or {}).get("last_object_clicked_tooltip"))
-    if here.empty:
-        st.caption("Click a marker to read the passage it came from.")
-    # each event with every source reporting it (of the review statuses shown)
-    events_here = clicked_events(apply(df_all, Filters(review_status=filters.review_status)), here)
-    for k, n, rowid in [(k, n, rowid) for k, members in enumerate(events_here[:20])
-                        for n, rowid in enumerate(members["rowid"].tolist()[:12])]:
-        d = incident_detail(str(DB), rowid)
-        if d is None:
-            continue
-        loc = d["location"] or {}
-        if k == n == 0:
-            st.markdown(f"#### {safe(d['name_en'] or d['place_text'])} · {safe(d['name_ar'] or '')}",
-                        unsafe_allow_html=True)
-            how = f"precision {safe(d['precision'])}, confidence {safe(d['confidence'])}"
-            alts = ", ".join(safe(a.get("name_en")) + " (" + safe(a.get("admin1")) + ")"
-                             for a in loc.get("alternatives") or [])
-            st.markdown(f"<small>Resolved: {how}; {safe(d['feature'])} in {safe(d['admin2'] or '')} "
-                        f"{safe(d['admin1'] or '')}. {'Alternatives: ' + alts if alts else ''}</small>",
-                        unsafe_allow_html=True)
-            if loc.get("reason"):
-                st.markdown(f"<small>⚠ {safe(loc['reason'])}</small>", unsafe_allow_html=True)
-            if len(events_here) > 1:
-                st.caption(f"{len(events_here)} events at this place")
-        if n == 0:  # the event's first report; then every other source's passage
-            actors = ", ".join(f"{safe(a['name'])} ({safe(a['role'])})" for a in d["actors"] or [])
-            sources = f" · **{int(d['event_sources'])} sources**" if (d.get("event_sources") or 1) > 1 else ""
-            st.markdown(f"**{safe(d['date'])}** · {safe(d['event_type'])} / {safe(d['sub_event_type'])}{sources}"
-                        f"<br/><small>{actors}</small>", unsafe_allow_html=True)
-        st.markdown(passage_html(d["passage"] or "", d["passage_start"] or 0, d["place_start"], d["place_end"]),
-                    unsafe_allow_html=True)
-        link = f" — <a href='{safe(d['article_url'])}' rel='noopener noreferrer' target='_blank'>link</a>" \
-            if (d.get("article_url") or "").startswith(("http://", "https://")) else ""
-        about = " · ".join(safe(d[k]) for k in ("article_title", "article_source", "article_date") if d.get(k))
-        st.markdown(f"<small>{about}{link}</small>", unsafe_allow_html=True)
 
-# ---- timeline ---------------------------------------------------------------------------------
+def fit_view() -> None:
+    n = st.session_state.get("fit_count", 0) + 1  # a new value each time: the map applies changes only
+    centre, zoom = view_for_bounds(robust_bounds(df_shown["lat"], df_shown["lon"]))
+    st.session_state.update(fit_count=n, fitted=filters_key,
+                            map_view=((centre[0] + n * 1e-7, centre[1]), zoom))
+
+
+# ---- selection: a marker click or a list item ---------------------------------------------------
+def on_map_change() -> None:
+    st.session_state.map_changed = True
+
+
+# ---- map, detail panel and list: a fragment, so a click or a list item reruns only these -----------
+@st.fragment
+def map_and_list() -> None:
+    # what the map reported (streamlit-folium's on_change put it in the session before this rerun):
+    # handled before anything is drawn, so the panel shows the clicked marker in this same run
+    out = st.session_state.get("map") or {}
+    drawings = out.get("all_drawings")
+    if drawings is not None and drawings != st.session_state.get("map_drawings"):
+        st.session_state.map_drawings = drawings  # a region drawn or removed: the whole page follows
+        area = area_from_geojson(drawings[-1]) if drawings else []
+        if area != list(st.session_state.get("f_area") or []):
+            st.session_state.f_area = area
+            st.rerun(scope="app")
+    click_count = out.get("last_object_clicked_count")
+    if click_count and click_count != st.session_state.get("map_clicks"):
+        st.session_state.map_clicks = click_count
+        hit = clicked_rows(df_shown, out.get("last_object_clicked"), out.get("last_object_clicked_tooltip"))
+        if len(hit):
+            st.session_state.sel = int(hit.sort_values("date", ascending=False, na_position="last").iloc[0]["rowid"])
+    map_col, side_col = st.columns([0.77, 0.23], gap="small")
+    with side_col:
+        here = rows_at(df_all[df_all["rowid"].isin(df_shown["rowid"])], st.session_state.get("sel"))
+        with st.expander(tr("detail_title"), expanded=True):
+            panel.render(tr, str(DB), apply(df_all, Filters(review_status=filters.review_status)), here)
+        listview.render(tr, df_shown, st.session_state.get("sel"))
+    with map_col:
+        changed = st.session_state.get("fitted") != filters_key and len(df_shown)
+        st.button(tr("fit_changed", n=len(df_shown)) if changed else tr("fit"), key="fit", on_click=fit_view,
+                  type="primary" if changed else "secondary", icon=":material/center_focus_strong:")
+        gaz = gazetteer_path()
+        gaz_version = gaz.stat().st_mtime if gaz.exists() else 0
+        shapes = admin_shapes(str(gaz), gaz_version)
+        labels = place_labels(str(gaz), gaz_version)
+        villages_url = assets.static_json(f"villages-{abs(hash((str(gaz), gaz_version))):x}.json", labels["villages"]) \
+            if labels["villages"] else None
+        tiles_url = st.session_state.get("tiles_url", "").strip()
+        tiles = (tiles_url, st.session_state.get("tiles_attr", "").strip() or tiles_url) if tiles_url else None
+        fmap = base_map(shapes, bounds=st.session_state.first_bounds, tiles=tiles, labels=labels,
+                        villages_url=villages_url, tr=tr)
+        if st.session_state.get("fly_to") is not None:  # a list item: fly to its marker
+            hit = df_all[df_all["rowid"] == st.session_state.pop("fly_to")]
+            if len(hit) and pd.notna(hit.iloc[0]["lat"]):
+                n = st.session_state.get("fit_count", 0) + 1
+                st.session_state.fit_count = n
+                st.session_state.map_view = ((float(hit.iloc[0]["lat"]) + n * 1e-7, float(hit.iloc[0]["lon"])), 12)
+        view = st.session_state.get("map_view")
+        st_folium(fmap, key="map", height=MAP_HEIGHT, use_container_width=True,
+                  center=view[0] if view else None, zoom=view[1] if view else None,
+                  feature_group_to_add=incident_layers(
+                      df_shown, shapes, choropleth=filters.choropleth, tr=tr, area=filters.area,
+                      payload=marker_payload_for(str(DB), store_version(DB),
+                                                 json.dumps(params_shown, sort_keys=True), tr.lang)),
+                  returned_objects=["last_object_clicked", "last_object_clicked_tooltip",
+                                    "last_object_clicked_count", "all_drawings"])
+        if outside:
+            st.caption(tr("outside_country", n=outside))
+
+
+map_and_list()
+
+# ---- timeline and player -----------------------------------------------------------------------
 if len(df):
-    event = st.altair_chart(timeline_chart(df), width="stretch", on_select="rerun", key="timeline")
+    event = st.altair_chart(timeline_chart(df, tr), width="stretch", on_select="rerun", key="timeline")
     rng = selected_range(event)
     if rng and (filters.date_from, filters.date_to) != (rng[0].date(), rng[1].date()):
         st.session_state.pending_dates = (rng[0].date(), rng[1].date())
         st.rerun()
+    st.toggle(tr("player"), key="player")
+    if steps:
+        def step(by: int) -> None:
+            st.session_state.play_step = (st.session_state.get("play_step", 0) + by) % len(steps)
 
-# ---- table and downloads --------------------------------------------------------------------------
-# Opt-in: sending thousands of rows with their passages on every rerun would slow each filter change.
-if st.toggle(f"Table and downloads ({len(df):,} incidents)", key="show_table"):
-    cols = ["date", "event_type", "sub_event_type", "name_en", "name_ar", "admin1", "admin2", "precision",
-            "confidence", "actor1", "actor2", "fatalities", "passage", "article_title"]
-    st.dataframe(df[cols].head(5000), width="stretch", hide_index=True)
-    if len(df) > 5000:
-        st.caption("The table shows the first 5,000; the downloads hold all of them.")
-    from incidents.acled import csv_text, to_geojson
+        prev_col, play_col, next_col, slider_col = st.columns([0.06, 0.12, 0.06, 0.76],
+                                                              vertical_alignment="bottom")
+        prev_col.button(tr("prev"), key="play_prev", on_click=step, args=(-1,))
+        playing = st.session_state.get("playing", False)
+        play_col.button(tr("pause") if playing else tr("play"), key="play_toggle",
+                        on_click=lambda: st.session_state.update(playing=not playing))
+        next_col.button(tr("next"), key="play_next", on_click=step, args=(1,))
+        slider_col.select_slider(tr("player_step"), options=list(range(len(steps))), key="play_step",
+                                 format_func=lambda i: tr.date(steps[i][0]))
+        st.caption(tr("player_showing", start=tr.date(start), end=tr.date(end), n=len(df_shown)))
 
-    ids = set(df["rowid"])
-    if st.button("Prepare downloads"):
-        from incidents.store import Store
+        @st.fragment(run_every=1.5 if playing else None)
+        def _tick() -> None:
+            if st.session_state.get("playing") and st.session_state.get("_ticked"):
+                step(1)
+                st.rerun(scope="app")
+            st.session_state._ticked = True
 
-        store = Store(DB, readonly=True)
-        rows = [r for r in store.incidents() if r["rowid"] in ids]
-        store.close()
-        st.download_button("CSV", csv_text(rows), "incidents.csv", "text/csv")
-        st.download_button("GeoJSON", json.dumps(to_geojson(rows), ensure_ascii=False), "incidents.geojson",
-                           "application/geo+json")
+        st.session_state._ticked = False  # a whole-page run: the next tick steps, not this one
+        _tick()
 
-# ---- add an article -----------------------------------------------------------------------------
-with st.expander("Add an article"):
-    pasted = st.text_area("Paste the article (title on the first line, then the date line, then the text)",
-                          height=160, key="paste")
-    upload = st.file_uploader("…or upload a file (.txt, .md, .csv, .jsonl; up to 5 MB)",
-                              type=["txt", "md", "csv", "jsonl"])
-    if st.button("Add to the map"):
-        from geodata.geoparser import Geoparser
-        from incidents.articles import iter_articles
-        from incidents.ingest import ingest_articles
-        from incidents.store import Store
+# ---- table, downloads, adding articles -----------------------------------------------------------
+downloads.render(tr, DB, df)
 
-        @st.cache_resource(show_spinner="Loading the gazetteer…")
-        def geoparser():
-            return Geoparser()
 
-        payload, suffix = None, ".txt"
-        if upload is not None:
-            if upload.size > MAX_UPLOAD_BYTES:
-                st.error(f"{safe(upload.name)}: {upload.size / 1e6:.1f} MB is over the 5 MB limit.")
-            else:
-                payload = upload.getvalue()
-                suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in (
-                    ".txt", ".md", ".csv", ".jsonl") else ".txt"
-        elif pasted.strip():
-            payload = pasted.encode("utf-8")
-        if payload:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{suffix}"  # never the user's file name: no path tricks
-                path.write_bytes(payload)
-                bar = st.progress(0.0, text="Extracting incidents…")
-                items = list(iter_articles([str(path)]))
-                done = [0]
+def _added() -> None:
+    load_incidents.clear()
+    marker_payload_for.clear()
 
-                def step(n, _name):
-                    done[0] += n
-                    bar.progress(min(1.0, done[0] / max(1, len(items))), text=f"{done[0]} of {len(items)}")
 
-                store = Store(DB)
-                summary = ingest_articles(items, store, geoparser(), progress=step)
-                store.close()
-                bar.progress(1.0, text="Done")
-            for e in summary.errors:
-                st.error(e.replace(str(path), upload.name if upload is not None else "pasted text"))
-            if summary.articles:
-                st.success(f"{summary.incidents} incident(s) added from {summary.articles} article(s).")
-                load_incidents.clear()
-                marker_payload_for.clear()
-        elif payload is None and upload is None:
-            st.warning("Paste some text or choose a file first.")
+addarticle.render(tr, DB, on_added=_added)
+from dashboard import sources  # noqa: E402  "Add a URL", the Sources panel, the auto-refresh setting
+
+sources.render(DB, on_added=_added)

@@ -52,3 +52,17 @@ MAP_CSS = [("leaflet_css", js("leaflet.css"))]
 CLUSTER_JS = [("markerclusterjs", js("leaflet.markercluster.js"))]
 CLUSTER_CSS = [("markerclustercss", js("MarkerCluster.css")),
                ("markerclusterdefaultcss", js("MarkerCluster.Default.css"))]
+
+
+def static_json(name: str, data) -> str:
+    """Write `data` as a static JSON file the browser can fetch (once per name: put a version in
+    it); returns its URL."""
+    import json
+
+    target = VENDOR / name
+    if not target.exists():
+        VENDOR.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(target)
+    return f"{URL}/{name}"

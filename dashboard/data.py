@@ -51,19 +51,27 @@ def load_incidents(path: str, version: float) -> pd.DataFrame:
     return df
 
 
-def incident_detail(path: str, rowid: int) -> dict | None:
+def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
+    """{rowid: incident row} for the detail panel, in one query and without the article's text (the
+    panel shows the passage, which the row carries); actors/location/evidence decoded."""
+    ids = [int(r) for r in rowids]
+    if not ids or not Path(path).exists():
+        return {}
     store = Store(path, readonly=True)
     try:
-        rows = list(store.incidents("i.rowid = ?", (int(rowid),)))
-        if not rows:
-            return None
-        d = rows[0]
-        d["text"] = store.article_text(d["article_key"])
-        for k in ("actors", "location", "evidence"):
-            d[k] = json.loads(d[k] or "null")
-        return d
+        rows = list(store.incidents(f"i.rowid IN ({','.join('?' * len(ids))})", tuple(ids)))
     finally:
         store.close()
+    out = {}
+    for d in rows:
+        for k in ("actors", "location", "evidence"):
+            d[k] = json.loads(d[k] or "null")
+        out[int(d["rowid"])] = d
+    return out
+
+
+def incident_detail(path: str, rowid: int) -> dict | None:
+    return incident_details(path, [rowid]).get(int(rowid))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -89,16 +97,44 @@ def admin_shapes(gazetteer_path: str, version: float) -> dict:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def marker_payload_for(path: str, version: float, filters_key: str) -> dict:
-    """The map's marker payload for one filter state (reruns on click or toggle reuse it)."""
-    from dashboard.filters import Filters, apply
-    from dashboard.mapview import marker_payload
+@st.cache_resource(show_spinner=False, max_entries=2)
+def place_labels(gazetteer_path: str, version: float) -> dict:
+    """Town names for the offline map, from the gazetteer: `towns` = [[lat, lon, name_en, name_ar,
+    min zoom]] for governorate seats (zoom 6+: the most populous locality of each governorate),
+    district towns (8+: the locality named like its district, else its most populous) and other
+    towns of 20,000+ people (9+); `villages` = [[lat, lon, name_en, name_ar]] for every other Syrian
+    locality (the map fetches them as a static file and shows them from zoom 11, in view only)."""
+    from geodata.gazetteer import Gazetteer
+    from geodata.normalize import name_keys
 
-    params = json.loads(filters_key)
-    f = Filters.from_params(lambda k: params[k] if isinstance(params.get(k), list) else
-                            ([params[k]] if k in params else []))
-    return marker_payload(apply(load_incidents(path, version), f))
+    if not Path(gazetteer_path).exists():
+        return {"towns": [], "villages": []}
+    g = Gazetteer.load(gazetteer_path)
+    locs = [p for p in g.places.values() if p.country == "SY" and p.kind in ("locality", "city")
+            and p.lat is not None and p.lon is not None]
+    level: dict[str, int] = {}
+    by_gov: dict[str, list] = {}
+    by_dist: dict[str, list] = {}
+    for p in locs:
+        if p.admin1:
+            by_gov.setdefault(p.admin1.id, []).append(p)
+        if p.admin2:
+            by_dist.setdefault(p.admin2.id, []).append(p)
+        if (p.population or 0) >= 20000:
+            level[p.id] = 9
+    for members in by_gov.values():
+        level[max(members, key=lambda p: (p.population or 0, p.id)).id] = 6
+    for dist_id, members in by_dist.items():
+        d = g.places.get(dist_id)
+        keys = {k for n in ((d.name_en, d.name_ar) if d else ()) if n for k in name_keys(n)[:1]}
+        named = [p for p in members if keys & {name_keys(n)[0] for n in (p.name_en, p.name_ar) if n}]
+        best = max(named or members, key=lambda p: (p.population or 0, p.id))
+        level[best.id] = min(level.get(best.id, 8), 8)
+    towns = [[round(p.lat, 4), round(p.lon, 4), p.name_en or p.name_ar, p.name_ar or p.name_en, level[p.id]]
+             for p in locs if p.id in level]
+    villages = [[round(p.lat, 4), round(p.lon, 4), p.name_en or p.name_ar, p.name_ar or p.name_en]
+                for p in locs if p.id not in level and (p.name_en or p.name_ar)]
+    return {"towns": sorted(towns, key=lambda t: t[4]), "villages": villages}
 
 
 # ---- the Review view's reads (its writes go through incidents.review) ----------------------------

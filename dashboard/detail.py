@@ -24,4 +24,5 @@ def passage_html(passage: str, passage_start: int, place_start: int | None, plac
 
 
 def safe(text) -> str:
-    return html.escape("" if text is None else str(text))
+    """HTML-escaped, and no Markdown code spans either (ACLED writes Ma`arrat an Nu`man)."""
+    return html.escape("" if text is None else str(text)).replace("`", "&#96;")

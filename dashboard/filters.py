@@ -4,7 +4,8 @@ to the incidents DataFrame. Pure (no Streamlit calls), so it is unit-tested with
 URL parameters: `from`, `to` (YYYY-MM-DD), `gov` and `dist` (repeatable English names), `type`
 (event types), `actor`, `q` (text in passages), `prec` (max precision 1-3), `choro` (1 for the
 choropleth), `review` (repeatable review statuses auto/reviewed/rejected, `all` for every one; absent:
-auto and reviewed, so rejected incidents are hidden by default).
+auto and reviewed, so rejected incidents are hidden by default), `area` (a region drawn on the map:
+its corners as `lon,lat;lon,lat;…`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Filters:
     max_precision: int = 3
     choropleth: bool = False
     review_status: list[str] = field(default_factory=lambda: list(DEFAULT_REVIEW))  # [] = every status
+    area: list[tuple[float, float]] = field(default_factory=list)  # a drawn region's (lon, lat) corners
 
     def to_params(self) -> dict[str, str | list[str]]:
         p: dict[str, str | list[str]] = {}
@@ -53,6 +55,8 @@ class Filters:
             p["choro"] = "1"
         if set(self.review_status) != set(DEFAULT_REVIEW):
             p["review"] = [s for s in REVIEW_STATUSES if s in self.review_status] or ["all"]
+        if len(self.area) >= 3:
+            p["area"] = ";".join(f"{lon:.4f},{lat:.4f}" for lon, lat in self.area)
         return p
 
     @classmethod
@@ -76,7 +80,30 @@ class Filters:
                    districts=list(get_all("dist")), event_types=list(get_all("type")),
                    actors=list(get_all("actor")), text=one("q")[:200],
                    max_precision=int(prec) if prec in ("1", "2", "3") else 3, choropleth=one("choro") == "1",
-                   review_status=review if asked and (review or "all" in asked) else list(DEFAULT_REVIEW))
+                   review_status=review if asked and (review or "all" in asked) else list(DEFAULT_REVIEW),
+                   area=parse_area(one("area")))
+
+
+def parse_area(text: str) -> list[tuple[float, float]]:
+    """`lon,lat;lon,lat;…` → corners; [] for anything else (fewer than 3, a bad number)."""
+    try:
+        pts = [tuple(float(x) for x in pair.split(",")) for pair in text.split(";") if pair.strip()]
+    except ValueError:
+        return []
+    pts = [(round(lon, 4), round(lat, 4)) for lon, lat in (p for p in pts if len(p) == 2)
+           if -180 <= lon <= 180 and -90 <= lat <= 90]
+    return pts[:200] if len(pts) >= 3 else []
+
+
+def area_from_geojson(feature: dict | None) -> list[tuple[float, float]]:
+    """The corners of a drawn polygon (a GeoJSON Feature or geometry), without the closing point."""
+    geom = (feature or {}).get("geometry", feature) or {}
+    if geom.get("type") != "Polygon" or not geom.get("coordinates"):
+        return []
+    ring = [(round(float(x), 4), round(float(y), 4)) for x, y, *_ in geom["coordinates"][0]]
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        ring = ring[:-1]
+    return ring if len(ring) >= 3 else []
 
 
 def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
@@ -102,4 +129,11 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         m &= df["precision"].fillna(3) <= f.max_precision
     if f.review_status and set(f.review_status) != set(REVIEW_STATUSES) and "review_status" in df:
         m &= df["review_status"].fillna("auto").isin(f.review_status)
+    if len(f.area) >= 3:
+        import shapely
+        from shapely.geometry import Polygon
+
+        inside = shapely.contains_xy(Polygon(f.area), df["lon"].fillna(999).to_numpy(float),
+                                     df["lat"].fillna(999).to_numpy(float))
+        m &= pd.Series(inside, index=df.index)
     return df[m]

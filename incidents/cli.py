@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _register_places(sub)
     _register_review(sub)
+    _register_backfill(sub)
     r = sub.add_parser("reprocess", help="re-extract every stored article with the current gazetteer and "
                                          "overlay, keeping every review")
     _common(r)
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the articles that mention a name added to the overlay since the last reprocess")
     r.set_defaults(func=cmd_reprocess)
 
+    _register_feeds(sub)
     s = sub.add_parser("serve", help="start the dashboard (Streamlit)")
     _common(s, gazetteer=False)
     s.add_argument("--port", type=int, default=8501)
@@ -104,6 +106,29 @@ def _register_places(sub) -> None:
     rm = psub.add_parser("remove", help="remove a place or an alias from the overlay")
     rm.add_argument("id", help="overlay:… or alias:… id, as `places add` or `places alias` printed it")
     rm.set_defaults(func=cmd_places_remove)
+
+
+def _register_feeds(sub) -> None:
+    w = sub.add_parser("watch", help="follow RSS/Atom feeds (and article pages): fetch each new item's article, "
+                                     "extract its incidents and store them, again every few minutes")
+    w.add_argument("sources", nargs="*", metavar="FEED_OR_URL", help="feed or article URLs")
+    w.add_argument("--feeds", metavar="FILE", help="a TOML feeds file (see feeds.example.toml); its enabled feeds")
+    w.add_argument("--every", type=float, default=15.0, metavar="MINUTES",
+                   help="minutes between two reads of a source without its own interval (default 15)")
+    w.add_argument("--once", action="store_true", help="read every source once, print the summary and exit")
+    _fetch_options(w)
+    w.set_defaults(func=cmd_watch)
+    f = sub.add_parser("fetch", help="fetch article pages, extract their incidents and store them")
+    f.add_argument("urls", nargs="+", metavar="URL")
+    _fetch_options(f)
+    f.set_defaults(func=cmd_fetch)
+
+
+def _fetch_options(p) -> None:
+    _common(p)
+    p.add_argument("--delay", type=float, default=2.0, metavar="SECONDS",
+                   help="seconds between two requests to the same host (default 2; robots.txt may ask more)")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="network timeout (default 20)")
 
 
 def _register_review(sub) -> None:
@@ -149,6 +174,48 @@ def _register_review(sub) -> None:
     action("undo", "revert the last action on the incident (a merge: for both incidents)", cmd_review_undo)
     lg = action("log", "the incident's audit log", cmd_review_log)
     lg.add_argument("--json", action="store_true")
+
+
+def _register_backfill(sub) -> None:
+    """`backfill` (archives → Parquet on Dask) and `load` (Parquet → the store); see incidents/backfill.py."""
+    b = sub.add_parser("backfill", help="extract incidents from large archives on a Dask cluster into Parquet")
+    b.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="CSV, JSON Lines or Parquet archives (.gz/.bz2/.xz too), text files, or folders")
+    b.add_argument("--out", required=True, metavar="DIR", help="output folder (articles/, incidents/ as Parquet)")
+    where = b.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="a local cluster of N worker processes (default 1)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="the scheduler of a running Dask cluster")
+    b.add_argument("--gazetteer", help="gazetteer index file (the same path on every worker)")
+    b.add_argument("--blocksize", type=float, default=8.0, metavar="MB", help="partition size (default 8 MB)")
+    b.add_argument("--retries", type=int, default=2, help="retries of a failed partition (default 2)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_backfill)
+    ld = sub.add_parser("load", help="store a backfill's Parquet output (idempotent: loading twice changes nothing)")
+    ld.add_argument("dir", metavar="DIR", help="the --out folder of `backfill`")
+    _common(ld, gazetteer=False)
+    ld.add_argument("--quiet", action="store_true", help="no progress bar")
+    ld.set_defaults(func=cmd_load)
+
+
+def cmd_backfill(args) -> int:
+    from incidents.backfill import backfill
+
+    report = backfill(args.inputs, args.out, workers=args.workers, scheduler=args.scheduler,
+                      gazetteer=args.gazetteer, blocksize_mb=args.blocksize, retries=args.retries,
+                      show_progress=not args.quiet, log=lambda m: print(m, file=sys.stderr))
+    print(report.text())
+    return 1 if report.failed_partitions or not report.articles else 0
+
+
+def cmd_load(args) -> int:
+    from incidents.backfill import load
+    from incidents.store import Store
+
+    store = Store(args.db)
+    summary = load(args.dir, store, show_progress=not args.quiet)
+    print(summary.text())
+    print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
+    return 1 if summary.errors and not summary.articles else 0
 
 
 def _common(p, gazetteer: bool = True) -> None:
@@ -467,6 +534,75 @@ def cmd_reprocess(args) -> int:
     return 1 if out["errors"] and not out["articles"] else 0
 
 
+def _stop_on_signals():
+    """A threading.Event set by Ctrl-C and SIGTERM (checked between articles), and a function that puts
+    the previous handlers back."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def handler(signum, _frame):
+        if stop.is_set():  # a second Ctrl-C: stop now (the article in progress is rolled back)
+            raise KeyboardInterrupt
+        print(f"\n{signal.Signals(signum).name}: stopping after the current article…", file=sys.stderr)
+        stop.set()
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return stop, lambda: [signal.signal(sig, h) for sig, h in old.items()]
+
+
+def _feed_setup(args):
+    from geodata.geoparser import Geoparser
+    from incidents.fetch import Fetcher
+    from incidents.store import Store
+
+    if args.delay < 0 or args.timeout <= 0:
+        raise ValueError("--delay must be 0 or more and --timeout above 0 (seconds)")
+    store = Store(args.db)
+    gp = Geoparser(path=args.gazetteer)
+    stop, restore = _stop_on_signals()
+    return store, gp, Fetcher(delay=args.delay, timeout=args.timeout, stop=stop), restore
+
+
+def cmd_watch(args) -> int:
+    from incidents.feeds import Source, load_feeds, poll, watch
+
+    sources = [Source(url=u) for u in args.sources]
+    if args.feeds:
+        sources += [s for s in load_feeds(args.feeds) if s.enabled]
+    if not sources:
+        raise ValueError("nothing to watch: give feed URLs or --feeds FILE with at least one feed enabled = true")
+    if args.every <= 0:
+        raise ValueError("--every is minutes, a number above 0")
+    store, gp, fetcher, restore = _feed_setup(args)
+    try:
+        if args.once:
+            summary = poll(sources, store, gp, fetcher)
+            print(summary.text())
+            print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
+            return 0 if summary.read else 1
+        print(f"watching {len(sources)} source(s); Ctrl-C stops after the current article", file=sys.stderr)
+        watch(sources, store, gp, every=args.every, fetcher=fetcher, report=lambda t: print(t, flush=True))
+        return 0
+    finally:
+        restore()
+        store.close()
+
+
+def cmd_fetch(args) -> int:
+    from incidents.feeds import fetch_urls
+
+    store, gp, fetcher, restore = _feed_setup(args)
+    try:
+        summary = fetch_urls(args.urls, store, gp, fetcher)
+        print(summary.text())
+        return 0 if summary.read else 1
+    finally:
+        restore()
+        store.close()
+
+
 def cmd_serve(args) -> int:
     import importlib.util
     import os
@@ -481,7 +617,7 @@ def cmd_serve(args) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.host,
            "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
-           "--server.maxUploadSize", "5", "--server.fileWatcherType", "none"]
+           "--server.maxUploadSize", "5", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     child = subprocess.Popen(cmd, env=env)

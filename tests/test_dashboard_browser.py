@@ -229,6 +229,117 @@ def test_click_and_filter_keep_the_map_view(server, browser):
     page.close()
 
 
+VIEW = "() => { const b = window.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), window.map.getZoom()]; }"
+
+
+def _incident_points(frame) -> list:
+    return frame.evaluate("""() => { let pts = []; window.map.eachLayer(l => {
+        if (l.getLayers && l._featureGroup) l.getLayers().forEach(m => { const p = m.getLatLng(); pts.push([p.lat, p.lng]); });
+        }); return pts; }""")
+
+
+def test_first_view_fits_the_filtered_incidents_not_the_world(server, browser):
+    page, frame = _open(browser, server)
+    s, w, n, e, _z = frame.evaluate(VIEW)
+    assert e - w < 12 and n - s < 8  # the country, not the world (scale bar "1000 mi")
+    assert s < 33 and n > 37 and w < 36 and e > 42  # all of it: nothing is filtered
+    page.close()
+    page, frame = _open_filtered(browser, server + "?gov=Idlib", 12)
+    time.sleep(1)
+    s, w, n, e, zoom = frame.evaluate(VIEW)
+    pts = _incident_points(frame)
+    assert pts and all(s <= lat <= n and w <= lon <= e for lat, lon in pts)  # every incident in view
+    assert zoom >= 8 and e - w < 3  # and the view is Idlib's, not the country's
+    page.close()
+
+
+def test_streamlit_toolbar_is_hidden_and_the_map_is_wide(server, browser):
+    page, _frame = _open(browser, server)
+    assert not page.locator("[data-testid='stAppDeployButton']").is_visible()
+    assert not page.locator("[data-testid='stToolbar']").is_visible()
+    box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    assert box["width"] >= 0.6 * 1400 and box["height"] >= 600
+    assert page.title() == "Incident map"
+    page.close()
+
+
+def test_list_click_opens_the_detail_and_flies_to_the_marker(server, browser):
+    page, frame = _open(browser, server + "?gov=Latakia")
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('1 of')", timeout=30_000)
+    items = page.locator(".st-key-incident-list button")
+    assert items.count() == 1 and "Jabal al-Turkman" in items.first.inner_text()
+    items.first.click()
+    page.wait_for_selector(".incident-passage", timeout=30_000)
+    assert "عين عيسى" in page.locator(".incident-passage mark").first.inner_text()
+    frame.wait_for_function("() => window.map.getZoom() === 12", timeout=30_000)
+    lat, lon = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
+    assert abs(lat - 35.8) < 0.3 and abs(lon - 36.0) < 0.3  # Jabal al-Turkman
+    # the panel collapses
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="Details").click()
+    page.wait_for_function("!document.querySelector('.incident-passage') || "
+                           "!document.querySelector('.incident-passage').checkVisibility()", timeout=10_000)
+    page.close()
+
+
+def test_arabic_interface_right_to_left_with_arabic_labels(server, browser):
+    page, frame = _open(browser, server + "?lang=ar")
+    page.wait_for_function("document.querySelector('#incident-count').innerText.includes('من')", timeout=30_000)
+    assert page.evaluate("getComputedStyle(document.querySelector('[data-testid=stMain]')).direction") == "rtl"
+    assert page.title() == "خريطة الحوادث"
+    assert page.get_by_text("المرشّحات").count() >= 1 and page.get_by_text("المحافظة").count() >= 1
+    assert "١٣" in page.locator("#incident-count").inner_text()  # Arabic-Indic digits
+    assert "معارك" in frame.locator("#incident-legend").inner_text()
+    labels = frame.locator(".place-label").all_inner_texts()
+    assert "إدلب" in labels and "حلب" in labels
+    assert "أيلول" in page.locator(".st-key-incident-list button").first.inner_text()
+    page.wait_for_function("location.search.includes('lang=ar')", timeout=10_000)
+    page.close()
+
+
+def test_town_labels_on_the_offline_map(server, browser):
+    page, frame = _open(browser, server)
+    labels = frame.locator(".place-label").all_inner_texts()
+    assert {"Idlib", "Aleppo", "Damascus"} <= set(labels)
+    frame.evaluate("() => window.map.setView([35.8625, 36.8006], 12, {animate: false})")  # Saraqib
+    frame.wait_for_function("() => document.querySelectorAll('.place-label.z11').length > 5", timeout=30_000)
+    page.close()
+
+
+def test_player_steps_through_time(server, browser):
+    page, _ = _open(browser, server)
+    page.locator("[data-testid='stCheckbox']").filter(has_text="Player").locator("label").click()
+    page.wait_for_selector("text=Period shown", timeout=30_000)
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('3 of')",
+                           timeout=30_000)  # 20 Sep 2020: three incidents
+    page.get_by_role("button", name="▶", exact=True).click()
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('10 of')",
+                           timeout=30_000)  # 21 Sep 2020: the others
+    page.close()
+
+
+def test_drawing_a_region_filters_by_it(server, browser):
+    page, frame = _open_filtered(browser, server + "?gov=Idlib", 12)
+    time.sleep(1.5)
+    frame.evaluate("() => window.map.setView([35.8625, 36.8006], 11, {animate: false})")  # around Saraqib
+    time.sleep(0.5)
+    frame.locator(".area-draw a.draw-rect").click()
+    box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    corners = frame.evaluate("""() => { const r = window.map.getContainer().getBoundingClientRect();
+        const a = window.map.latLngToContainerPoint([35.90, 36.75]), b = window.map.latLngToContainerPoint([35.82, 36.85]);
+        return [r.left + a.x, r.top + a.y, r.left + b.x, r.top + b.y]; }""")
+    page.mouse.move(box["x"] + corners[0], box["y"] + corners[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + corners[2], box["y"] + corners[3], steps=5)
+    page.mouse.up()
+    # Saraqib: the bundled report's incident and the hostile article's
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('2 of')", timeout=30_000)
+    page.wait_for_function("location.search.includes('area=')", timeout=10_000)
+    page.goto(page.url)  # the URL reproduces the region filter
+    page.wait_for_function("document.querySelector('#incident-count') && "
+                           "document.querySelector('#incident-count').innerText.startsWith('2 of')", timeout=60_000)
+    page.close()
+
+
 def test_add_an_article_from_the_page(server, browser):
     """Runs last in this module: it adds an incident to the shared store."""
     page, _ = _open(browser, server)

@@ -131,3 +131,105 @@ def test_review_status_filter_hides_rejected_by_default_and_round_trips():
     assert list(apply(df, Filters(review_status=[]))["rowid"]) == [1, 2]  # [] = every status ("all")
     payload = marker_payload(df)
     assert sorted(r[10] for r in payload["rows"]) == [1, 2]  # reviewed, rejected: marked on the map
+
+
+def test_robust_bounds_ignore_places_abroad_and_far_outliers():
+    from dashboard.mapview import SYRIA_BOUNDS, robust_bounds, view_for_bounds
+
+    # a cluster in Idlib, a Moscow from a photo caption, nothing else
+    lat = [35.9 + i * 0.001 for i in range(100)] + [55.75]
+    lon = [36.6 + i * 0.001 for i in range(100)] + [37.62]
+    (s, w), (n, e) = robust_bounds(lat, lon)
+    assert 35.8 < s < 35.95 and 35.95 < n < 36.1 and 36.5 < w and e < 36.8  # Moscow does not count
+    # a few far outliers inside the country do not drive the view either (2nd-98th percentile)
+    lat2 = [35.9] * 98 + [32.7, 37.0]
+    lon2 = [36.6] * 98 + [36.1, 42.0]
+    (s, w), (n, e) = robust_bounds(lat2, lon2)
+    assert n - s < 0.5 and e - w < 0.5
+    # nothing inside the country: the country's box
+    assert robust_bounds([55.75], [37.62]) == [list(SYRIA_BOUNDS[0]), list(SYRIA_BOUNDS[1])]
+    assert robust_bounds([], []) == [list(SYRIA_BOUNDS[0]), list(SYRIA_BOUNDS[1])]
+    # one village: a small box around it, a close zoom
+    (s, w), (n, e) = robust_bounds([35.86], [36.8])
+    assert s < 35.86 < n and w < 36.8 < e
+    centre, zoom = view_for_bounds([[s, w], [n, e]])
+    assert abs(centre[0] - 35.86) < 0.01 and 10 <= zoom <= 12
+    assert view_for_bounds([list(SYRIA_BOUNDS[0]), list(SYRIA_BOUNDS[1])])[1] in (6, 7)
+
+
+def test_i18n_catalogues_have_the_same_keys_and_format_numbers_and_dates():
+    from dashboard.i18n import Tr, catalogue, pick
+
+    en, ar = catalogue("en"), catalogue("ar")
+    assert set(en) == set(ar)
+    assert all(ar[k] for k in ar) and len(ar["months"]) == len(en["months"]) == 12
+    for k, v in en.items():  # the same {placeholders} in both
+        if isinstance(v, str):
+            import re
+
+            assert set(re.findall(r"{(\w+)}", v)) == set(re.findall(r"{(\w+)}", ar[k])), k
+    assert pick("AR") == "ar" and pick("fr") == "en" and pick(None) == "en"
+    t_en, t_ar = Tr("en"), Tr("ar")
+    assert t_en("count", shown=1234, total=23000) == "1,234 of 23,000 incidents"
+    assert t_ar("count", shown=1234, total=23000) == "١٬٢٣٤ من ٢٣٬٠٠٠ حادثة"
+    assert t_en.date(pd.Timestamp("2020-09-21")) == "21 Sep 2020" and t_ar.date("2020-09-21") == "٢١ أيلول ٢٠٢٠"
+    assert t_ar.event_type("Battles") == "معارك" and t_ar.event_type(None) == "أخرى"
+    assert t_ar.place("Saraqib", "سراقب") == "سراقب" and t_en.place("Saraqib", "سراقب") == "Saraqib"
+    assert t_ar.place(None, None, "كنصفرة") == "كنصفرة"
+
+
+def test_timeline_bins_by_range_and_labels_each_tick_once():
+    from dashboard.i18n import Tr
+    from dashboard.timeline import periods, timeline_chart, timeline_frame, unit_for
+
+    assert (unit_for(2), unit_for(62), unit_for(300), unit_for(2000)) == ("day", "day", "week", "month")
+    long = pd.DataFrame({"date": pd.date_range("2017-01-01", "2023-06-30", periods=500), "event_type": "Battles"})
+    data, unit = timeline_frame(long)
+    assert unit == "month" and data["period"].is_unique
+    axis = timeline_chart(long, Tr("ar")).to_dict()["encoding"]["x"]["axis"]
+    assert axis["tickCount"]["interval"] == "year" and "٠" in axis["labelExpr"]  # Arabic digits
+    short = frame()
+    axis = timeline_chart(short, Tr("en")).to_dict()["encoding"]["x"]["axis"]
+    assert axis["tickCount"] == {"interval": "day", "step": 1}  # one tick a day: no date twice
+    assert [p[0].day for p in periods(short)] == [20, 21]
+
+
+def test_list_items_newest_first_in_the_interface_language():
+    from dashboard.i18n import Tr
+    from dashboard.listview import items
+
+    en = items(frame(), Tr("en"))
+    assert [r for r, _ in en] == [1, 2]  # 21 Sep before 20 Sep
+    assert en[0][1].startswith("21 Sep 2020 · Battles · Saraqib — اشتباكات في سراقب")
+    ar = items(frame(), Tr("ar"))
+    assert ar[0][1].startswith("٢١ أيلول ٢٠٢٠ – معارك – سراقب")
+
+
+def test_map_labels_and_words_in_arabic():
+    from dashboard.i18n import Tr
+
+    towns = [[35.93, 36.63, "Idlib", "إدلب", 6]]
+    out = build_map(frame(), None, labels={"towns": towns}, tr=Tr("ar")).get_root().render()
+    assert "إدلب" in out and "place-label" in out and "معارك" in out and "محيط" in out
+    payload = marker_payload(frame(), "ar")
+    assert "سراقب (Saraqib)" in payload["names"] and "معارك" in payload["types"]
+
+
+def test_region_drawn_on_the_map_filters_and_round_trips_through_the_url():
+    from dashboard.filters import area_from_geojson, parse_area
+
+    drawn = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[36.7, 35.8], [36.9, 35.8], [36.9, 35.9], [36.7, 35.9], [36.7, 35.8]]]}}
+    area = area_from_geojson(drawn)
+    assert len(area) == 4
+    f = Filters(area=area)
+    assert list(apply(frame(), f)["rowid"]) == [1]  # Saraqib inside, Jabal al-Turkman outside
+    params = f.to_params()
+    assert Filters.from_params(lambda k: [params[k]] if k in params else []) == f
+    assert parse_area("1,2;3") == [] and parse_area("a,b;c,d;e,f") == [] and area_from_geojson(None) == []
+
+
+def test_safe_text_escapes_html_and_markdown_code_spans():
+    from dashboard.detail import safe
+
+    assert safe("Ma`arrat an Nu`man <b>") == "Ma&#96;arrat an Nu&#96;man &lt;b&gt;" and safe(None) == ""
