@@ -176,10 +176,11 @@ def _coordinated(inside: list[DateMention], m: DateMention, text: str) -> list[D
 
 
 def _dates_for(place_pos: int, nth: int, count: int, s: int, e: int, text: str, mentions: list[DateMention],
-               starts: list[int], paragraph_start: int, published) -> list[EventDate]:
+               starts: list[int], paragraph_start: int, published, retrospective: bool) -> list[EventDate]:
     """The date(s) of the incident at `place_pos`, the nth of `count` places of the sentence [s, e)
     (see the module doc). Dates listed together give one incident each, or, with "respectively"
-    and as many places as dates, one per place in order."""
+    and as many places as dates, one per place in order. None where only the publication date
+    would date it in a report that looks back: that sentence is background."""
     sentence = text[s:e]
     lo, hi = bisect_right(starts, s - 1), bisect_right(starts, e - 1)
     inside = mentions[lo:hi]
@@ -201,7 +202,7 @@ def _dates_for(place_pos: int, nth: int, count: int, s: int, e: int, text: str, 
     if earlier:
         m = earlier[-1]
         return [EventDate(m.date, m.precision, f"{m.evidence}, stated earlier in the paragraph")]
-    return [when]
+    return [] if retrospective else [when]
 
 
 def extract(article: Article, geoparser) -> list[Incident]:
@@ -216,6 +217,7 @@ def extract(article: Article, geoparser) -> list[Incident]:
     published = article.date
     mentions = [m for m in date_mentions(text, published) if m.start >= body]
     starts = [m.start for m in mentions]
+    retrospective = _retrospective(mentions, published)
     incidents: list[Incident] = []
     for i, (s, e) in enumerate(spans):
         s = max(s, body)
@@ -237,7 +239,7 @@ def extract(article: Article, geoparser) -> list[Incident]:
         for nth, r in enumerate(locations):
             cue = _nearest_cue(cues, r.start - s)
             for when in _dates_for(r.start, nth, len(locations), s, e, text, mentions, starts, paragraph_start,
-                                   published):
+                                   published, retrospective):
                 ev = [f"event cue «{sentence[cue.start:cue.end]}»", f"date: {when.evidence}"] + r.evidence
                 incidents.append(Incident(
                     article_id=article.id, group=group,
@@ -247,8 +249,6 @@ def extract(article: Article, geoparser) -> list[Incident]:
                     passage=passage, passage_start=ps, passage_end=pe, place_start=r.start, place_end=r.end,
                     article=article.meta(), evidence=ev,
                 ))
-    if _retrospective(mentions, published):
-        incidents = [i for i in incidents if f"date: {PUBLICATION_DATE}" not in i.evidence]
     return _drop_coarse_duplicates(incidents)
 
 
