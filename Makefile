@@ -12,6 +12,7 @@ PORT ?= 8501
 .PHONY: run test setup gazetteer downloads bench clean
 
 run: setup $(GAZETTEER)
+	$(BIN)/incidentmap db upgrade
 	$(BIN)/incidentmap ingest articles/
 	$(BIN)/incidentmap serve --port $(PORT)
 

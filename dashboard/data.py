@@ -1,19 +1,19 @@
 """Cached reads of the incident store and the gazetteer's admin polygons, as DataFrames.
 
 The dashboard never parses articles: everything here is a query. Cache keys include the store's
-modification time, so an ingest (here or in a terminal) shows up on the next rerun.
+change token (incidents.store.change_token: a file's modification time, a database's last ingest
+and review), so an ingest (here, in a terminal or on another machine) shows up on the next rerun.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from incidents.store import Store, default_db_path
+from incidents.store import Store, change_token, default_db, store_exists
 
 LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event_type", "sub_event_type",
                  "actor1", "actor2", "actors", "fatalities", "place_id", "place_text", "name_ar", "name_en",
@@ -23,13 +23,13 @@ LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event
                  "review_status", "reviewed_by", "reviewed_at")
 
 
-def db_path() -> Path:
-    return Path(os.environ.get("INCIDENTMAP_DB") or default_db_path())
+def db_path() -> str:
+    """The store the dashboard reads: $INCIDENTMAP_DB (a file or a postgresql:// URL) or the default file."""
+    return default_db()
 
 
-def store_version(path: Path) -> float:
-    wal = Path(str(path) + "-wal")
-    return max(path.stat().st_mtime if path.exists() else 0, wal.stat().st_mtime if wal.exists() else 0)
+def store_version(path: str) -> str:
+    return change_token(path)
 
 
 # cache_resource, not cache_data: cache_data would pickle a copy of 23k rows (passages included)
@@ -38,7 +38,7 @@ def store_version(path: Path) -> float:
 def load_incidents(path: str, version: float) -> pd.DataFrame:
     """All incidents (without evidence/location JSON) as a DataFrame. Read-only: do not modify."""
     rows = []
-    if Path(path).exists():
+    if store_exists(path):
         store = Store(path, readonly=True)
         try:
             # rejected ones too ("not an incident"): the review-status filter hides them by default
@@ -55,7 +55,7 @@ def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
     """{rowid: incident row} for the detail panel, in one query and without the article's text (the
     panel shows the passage, which the row carries); actors/location/evidence decoded."""
     ids = [int(r) for r in rowids]
-    if not ids or not Path(path).exists():
+    if not ids or not store_exists(path):
         return {}
     store = Store(path, readonly=True)
     try:
@@ -143,7 +143,7 @@ def review_queue(path: str, status: str) -> list[dict]:
     each with `reasons`. Not cached: it changes with every action."""
     from incidents.review import queue
 
-    if not Path(path).exists():
+    if not store_exists(path):
         return []
     store = Store(path, readonly=True)
     try:
@@ -154,11 +154,11 @@ def review_queue(path: str, status: str) -> list[dict]:
 
 def review_counts(path: str) -> dict[str, int]:
     """{auto, reviewed, rejected: how many incidents} (ACLED imports included)."""
-    if not Path(path).exists():
+    if not store_exists(path):
         return {}
     store = Store(path, readonly=True)
     try:
-        return dict(store.con.execute("SELECT review_status, count(*) FROM incidents GROUP BY review_status"))
+        return store.review_counts()
     finally:
         store.close()
 

@@ -16,9 +16,11 @@
    (GeoParquet 1.1: a WKB point column `geometry` with the `geo` metadata). A bad row is a line
    of `bad_rows.csv` (file, row, reason) and never stops the run; a partition that still fails
    after its retries is listed in `_backfill.json` and the run goes on.
-3. **Load**: `load` reads the parts in input order and saves each article with its incidents
-   through `Store.save_article`, as `ingest` does: event groups and reviews behave the same, and
-   loading twice changes nothing.
+3. **Load**: `load` reads the parts in input order and stores each partition in one transaction
+   (`Store.load_articles`: new articles in bulk, COPY on PostgreSQL; a changed article as `ingest`
+   saves it): the same incidents, uids and event groups as `ingest`, reviews kept, and loading
+   twice changes nothing. A partition the store refuses is saved article by article, so one bad
+   article is reported and the rest are stored.
 """
 
 from __future__ import annotations
@@ -661,7 +663,8 @@ def _incident(r: dict, a: Article) -> Incident:
 
 
 def load(out: str, store, show_progress: bool = True) -> IngestSummary:
-    """Save every article of a backfill output with its incidents, in input order, one transaction each."""
+    """Store every article of a backfill output with its incidents: one transaction per partition, new
+    articles written in bulk (COPY on PostgreSQL; Store.load_articles), changed ones as `ingest` would."""
     from tqdm import tqdm
 
     manifest = read_manifest(out)
@@ -677,10 +680,21 @@ def load(out: str, store, show_progress: bool = True) -> IngestSummary:
             by_row: dict[tuple[int, int], list[dict]] = {}
             for r in pq.read_table(os.path.join(out, "incidents", name)).to_pylist():
                 by_row.setdefault((r["file_index"], r["row"]), []).append(r)
+            items = []
             for r in sorted(arts, key=lambda r: (r["file_index"], r["row"])):
                 art = _article(r)
-                s.save(store, art, [_incident(i, art) for i in by_row.get((r["file_index"], r["row"]), [])])
-                bar.update(1)
+                items.append((art, [_incident(i, art) for i in by_row.get((r["file_index"], r["row"]), [])]))
+            try:
+                results = store.load_articles(items)
+            except Exception:  # find and report the bad article(s); store the others
+                for art, incidents in items:
+                    s.save(store, art, incidents)
+            else:
+                for (art, incidents), res in zip(items, results):
+                    s.articles += 1
+                    s.warnings += [f"{art.path or art.title}: {w}" for w in art.warnings]
+                    s.count(res, incidents)
+            bar.update(len(items))
     finally:
         bar.close()
     return s

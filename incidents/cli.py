@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     for flag in ("admin1", "admin2", "event-type", "actor", "text"):
         e.add_argument(f"--{flag}", dest=flag.replace("-", "_"))
+    e.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
+    e.add_argument("--region", metavar="WKT|FILE", help="only incidents inside this polygon: WKT in lon/lat, or a "
+                                                         "file holding WKT or GeoJSON")
     e.set_defaults(func=cmd_export)
 
     a = sub.add_parser("import-acled", help="import an ACLED export as incidents (source_kind=acled)")
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _register_places(sub)
     _register_review(sub)
     _register_backfill(sub)
+    _register_db(sub)
     r = sub.add_parser("reprocess", help="re-extract every stored article with the current gazetteer and "
                                          "overlay, keeping every review")
     _common(r)
@@ -71,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the network)")
     s.add_argument("--headless", action="store_true", help="do not open a browser")
+    s.add_argument("--auth", choices=("none", "header", "oidc"),
+                   help="sign-in (sets INCIDENTMAP_AUTH for the dashboard): none (single user, the default), "
+                        "header (a trusted reverse proxy passes the user in a header), oidc (Streamlit's st.login)")
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -197,6 +204,77 @@ def _register_backfill(sub) -> None:
     ld.set_defaults(func=cmd_load)
 
 
+def _register_db(sub) -> None:
+    """`db upgrade` / `db status`: the store's schema (incidents.store.migrations)."""
+    d = sub.add_parser("db", help="the incident store's schema: create or upgrade it, show its version")
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    u = dsub.add_parser("upgrade", help="create the store or upgrade its schema (PostGIS extension included); "
+                                        "every other command refuses an older schema")
+    _common(u, gazetteer=False)
+    u.set_defaults(func=cmd_db_upgrade)
+    st = dsub.add_parser("status", help="the store's backend, schema version and counts")
+    _common(st, gazetteer=False)
+    st.set_defaults(func=cmd_db_status)
+
+
+def cmd_db_upgrade(args) -> int:
+    from incidents.store import Store
+
+    with Store(args.db, upgrade=True) as store:
+        before, now = store.upgraded_from, store.meta("schema_version")
+    if before == "new":
+        print(f"{store.path}: created at schema {now}")
+    elif before is None:
+        print(f"{store.path}: schema {now} (up to date)")
+    else:
+        print(f"{store.path}: schema {before} upgraded to {now}")
+    return 0
+
+
+def cmd_db_status(args) -> int:
+    from incidents.store import Store
+
+    with Store(args.db, readonly=True) as store:
+        c = store.counts()
+        print(f"{store.path}: {store.dialect}, schema {store.meta('schema_version')}, {c['articles']} articles, "
+              f"{c['incidents']} incidents")
+    return 0
+
+
+def _parse_region(value: str | None) -> str | None:
+    """--region: WKT, or a file with WKT or a GeoJSON geometry/feature/collection (its union) → WKT."""
+    import json
+    import os
+
+    if not value:
+        return None
+    text = value
+    if os.path.exists(value):
+        with open(value, encoding="utf-8") as f:
+            text = f.read()
+    if text.lstrip().startswith("{"):
+        from shapely.geometry import shape
+        from shapely.ops import unary_union
+
+        gj = json.loads(text)
+        geoms = [f["geometry"] for f in gj["features"]] if gj.get("type") == "FeatureCollection" else \
+            [gj["geometry"]] if gj.get("type") == "Feature" else [gj]
+        return unary_union([shape(g) for g in geoms]).wkt
+    return text.strip()
+
+
+def _parse_bbox(value: str | None):
+    if not value:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in value.split(","))
+    except ValueError:
+        raise ValueError(f"--bbox {value!r}: four numbers W,S,E,N (longitudes and latitudes)") from None
+    if west > east or south > north:
+        raise ValueError(f"--bbox {value!r}: west must not exceed east, nor south north")
+    return west, south, east, north
+
+
 def cmd_backfill(args) -> int:
     from incidents.backfill import backfill
 
@@ -219,7 +297,8 @@ def cmd_load(args) -> int:
 
 
 def _common(p, gazetteer: bool = True) -> None:
-    p.add_argument("--db", help="incident store (default: $INCIDENTMAP_HOME/incidents.sqlite)")
+    p.add_argument("--db", help="incident store: a file, or postgresql://user@host:port/dbname for a team's "
+                                "database (default: $INCIDENTMAP_DB, else $INCIDENTMAP_HOME/incidents.sqlite)")
     if gazetteer:
         p.add_argument("--gazetteer", help="gazetteer index file")
 
@@ -275,12 +354,13 @@ def cmd_export(args) -> int:
     import json
 
     from incidents.acled import to_acled_row, to_event_row, to_geojson, write_csv
-    from incidents.store import Store, build_where
+    from incidents.store import Store
 
     store = Store(args.db, readonly=True)
-    where, params = build_where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
+    where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
                                 event_type=args.event_type, actor=args.actor, text=args.text,
-                                include_rejected=args.include_rejected)
+                                include_rejected=args.include_rejected, bbox=_parse_bbox(args.bbox),
+                                region=_parse_region(args.region))
     if args.events:
         items = store.events(where, params, include_rejected=args.include_rejected)
         row, what = to_event_row, "event"
@@ -613,13 +693,18 @@ def cmd_serve(args) -> int:
     app = Path(spec.origin).parent / "app.py"
     env = dict(os.environ)
     if args.db:
-        env["INCIDENTMAP_DB"] = str(Path(args.db).resolve())
+        env["INCIDENTMAP_DB"] = args.db if "://" in args.db else str(Path(args.db).resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.host,
            "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
            "--server.maxUploadSize", "5", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
     if args.headless:
         cmd += ["--server.headless", "true"]
+    if args.auth:
+        env["INCIDENTMAP_AUTH"] = args.auth
+    if env.get("INCIDENTMAP_AUTH") == "header" and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: --auth header trusts the user header of every request: only the proxy should reach "
+              f"{args.host}:{args.port}", file=sys.stderr)
     child = subprocess.Popen(cmd, env=env)
 
     import signal

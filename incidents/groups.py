@@ -115,6 +115,16 @@ def incident_uid(row: Mapping, occurrence: int = 0) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
+def unique_uid(row: Mapping, used) -> str:
+    """The incident's uid, told apart from the ones in `used` (a repeated sentence, a repeated
+    ACLED id) by its occurrence number."""
+    n, uid = 0, incident_uid(row)
+    while uid in used:
+        n += 1
+        uid = incident_uid(row, n)
+    return uid
+
+
 def own_group(m: Member) -> str:
     """The group of an incident alone: an imported row's own event id, else "EG-" + its uid."""
     if m.source_kind not in GROUPED_KINDS and m.external_id:

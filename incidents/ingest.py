@@ -46,10 +46,14 @@ class IngestSummary:
         except Exception as exc:  # one bad article never stops the batch
             self.errors.append(f"{art.path or art.title}: could not be stored ({exc.__class__.__name__}: {exc})")
             return False
+        self.count(res, incidents)
+        return True
+
+    def count(self, res, incidents: list) -> None:
+        """Count one stored article (its SaveResult and incidents)."""
         setattr(self, res.status, getattr(self, res.status) + 1)
         self.incidents += res.incidents
         self.unresolved_places += sum(1 for i in incidents if i.location.get("reason"))
-        return True
 
 
 def _extract_one(item, geoparser):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import sqlite3
 import struct
 
 import psutil
@@ -58,15 +57,19 @@ def _write_archive(folder):
     return csv_path, jsonl, gz
 
 
+def _rows(db, sql: str) -> list[tuple]:
+    """The rows of a query on the store at `db` (either backend), sorted."""
+    with Store(db, readonly=True) as store:
+        return sorted(map(tuple, store.con.execute(sql)))
+
+
 def _incidents(db) -> list[tuple]:
-    with sqlite3.connect(db) as con:
-        return sorted(con.execute("SELECT article_key, place_id, date, sub_event_type, passage_start, passage_end, "
-                                  "place_start, place_end, event_group, uid FROM incidents"))
+    return _rows(db, "SELECT article_key, place_id, date, sub_event_type, passage_start, passage_end, "
+                     "place_start, place_end, event_group, uid FROM incidents")
 
 
 def _dump(db) -> list[list[tuple]]:
-    with sqlite3.connect(db) as con:
-        return [sorted(map(tuple, con.execute(f"SELECT * FROM {t}"))) for t in ("articles", "incidents", "places")]
+    return [_rows(db, f"SELECT * FROM {t}") for t in ("articles", "incidents", "places")]
 
 
 def _children() -> set[int]:
@@ -106,23 +109,31 @@ def test_a_csv_without_a_text_column_is_one_bad_file(tmp_path):
 
 
 # ---- the whole run on a local cluster of 2 worker processes ---------------------------------------
-@pytest.mark.shared
-def test_backfill_and_load_equal_ingest(tmp_path, geoparser, real_gazetteer_path, capsys):
-    csv_path, jsonl, gz = _write_archive(tmp_path / "in")
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory, real_gazetteer_path):
+    """`backfill` run once (the slow part) on the test archive: (CSV, JSON Lines, gzipped JSON Lines, the
+    output folder, its exit status, what it printed, the processes it left behind)."""
+    import contextlib
+    import io
+
+    base = tmp_path_factory.mktemp("backfill")
+    csv_path, jsonl, gz = _write_archive(base / "in")
+    out = base / "out"
     before = _children()
-
-    ingest_db = tmp_path / "ingest.sqlite"
-    summary = ingest_paths([str(csv_path), str(jsonl)], Store(ingest_db), geoparser, show_progress=False)
-    assert summary.articles == 7 and len(summary.errors) == 2
-
-    out = tmp_path / "out"
-    rc = main(["backfill", str(csv_path), str(gz), "--out", str(out), "--workers", "2", "--gazetteer",
-               str(real_gazetteer_path), "--blocksize", "0.0001", "--quiet"])
-    printed = capsys.readouterr()
-    assert rc == 0, printed
-    assert "dashboard http://127.0.0.1:" in printed.err
-    assert "7 article(s)" in printed.out and "2 bad row(s)" in printed.out
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        rc = main(["backfill", str(csv_path), str(gz), "--out", str(out), "--workers", "2", "--gazetteer",
+                   str(real_gazetteer_path), "--blocksize", "0.0001", "--quiet"])
     left = {pid: " ".join(psutil.Process(pid).cmdline()) for pid in _children() - before}
+    return csv_path, jsonl, gz, out, rc, (stdout.getvalue(), stderr.getvalue()), left
+
+
+@pytest.mark.shared
+def test_backfill_writes_bad_rows_and_geoparquet(backfilled):
+    csv_path, _jsonl, gz, out, rc, (printed_out, printed_err), left = backfilled
+    assert rc == 0, (printed_out, printed_err)
+    assert "dashboard http://127.0.0.1:" in printed_err
+    assert "7 article(s)" in printed_out and "2 bad row(s)" in printed_out
     assert not left, f"the local cluster left processes behind: {left}"
 
     # the bad rows: file, row, reason
@@ -145,12 +156,22 @@ def test_backfill_and_load_equal_ingest(tmp_path, geoparser, real_gazetteer_path
     lon0, lat0, lon1, lat1 = geo["columns"]["geometry"]["bbox"]
     assert lon0 <= row["lon"] <= lon1 and lat0 <= row["lat"] <= lat1
 
+
+@pytest.mark.shared
+def test_load_equals_ingest_and_loading_twice_changes_nothing(backfilled, new_db, geoparser, capsys):
+    csv_path, jsonl, _gz, out, rc, _printed, _left = backfilled
+    assert rc == 0
+    ingest_db = new_db()
+    with Store(ingest_db) as store:
+        summary = ingest_paths([str(csv_path), str(jsonl)], store, geoparser, show_progress=False)
+    assert summary.articles == 7 and len(summary.errors) == 2
+
     # load = ingest (same incidents, same event groups and uids), and loading twice changes nothing
-    load_db = tmp_path / "load.sqlite"
-    assert main(["load", str(out), "--db", str(load_db), "--quiet"]) == 0
+    load_db = new_db()
+    assert main(["load", str(out), "--db", load_db, "--quiet"]) == 0
     assert "7 new" in capsys.readouterr().out
     assert _incidents(load_db) == _incidents(ingest_db) and len(_incidents(load_db)) > 15
     first = _dump(load_db)
-    assert main(["load", str(out), "--db", str(load_db), "--quiet"]) == 0
+    assert main(["load", str(out), "--db", load_db, "--quiet"]) == 0
     assert "7 unchanged" in capsys.readouterr().out
     assert _dump(load_db) == first

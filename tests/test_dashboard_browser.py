@@ -354,3 +354,25 @@ def test_add_an_article_from_the_page(server, browser):
                            f"document.querySelector('#incident-count').innerText.includes('of {before + 1}')",
                            timeout=60_000)
     page.close()
+
+
+def test_the_dashboard_reads_a_postgres_store(tmp_path_factory, real_gazetteer_path, pg_server, browser):
+    """Team mode: the same page on a PostgreSQL/PostGIS store (ingested through INCIDENTMAP_DB)."""
+    from conftest import _create_database, _drop_databases, _with_dbname
+
+    name = _create_database(pg_server)
+    try:
+        arts = tmp_path_factory.mktemp("pgarts")
+        shutil.copy(SEED, arts / SEED.name)
+        shutil.copy(SEED.with_suffix(".meta.json"), arts / SEED.with_suffix(".meta.json").name)
+        _home, env = ingested_home(tmp_path_factory, real_gazetteer_path, arts,
+                                   INCIDENTMAP_DB=_with_dbname(pg_server, name))
+        with serving(env) as url:
+            page, frame = _open_filtered(browser, url + "?gov=Latakia", 1)
+            assert _count(page) == (1, 12)
+            frame.locator("path.leaflet-interactive").first.click(force=True)
+            page.wait_for_selector(".incident-passage", timeout=30_000)
+            assert "عين عيسى" in page.locator(".incident-passage mark").first.inner_text()
+            page.close()
+    finally:
+        _drop_databases(pg_server, [name])

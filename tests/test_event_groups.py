@@ -16,7 +16,8 @@ import pytest
 
 from incidents.articles import article_from_text
 from incidents.groups import COMPATIBLE, Member, candidates, near, partition
-from incidents.store import SCHEMA_V1, SCHEMA_VERSION, Store
+from incidents.store import SCHEMA_VERSION, SchemaOutdated, Store
+from incidents.store.migrations import SQLITE_V1 as SCHEMA_V1
 
 # Two outlets, two languages, one shelling of Kansafrah on 21 September 2020.
 AR_KANSAFRAH = ("قصف مدفعي على كنصفرة\n\n21 سبتمبر 2020\n\n"
@@ -144,16 +145,16 @@ def extracted(geoparser):
     return out
 
 
-def store_of(tmp_path, extracted, keys, name="s.sqlite") -> Store:
-    store = Store(tmp_path / name)
+def store_of(location, extracted, keys) -> Store:
+    store = Store(location)
     for k in keys:
         store.save_article(*extracted[k])
     return store
 
 
 @pytest.mark.shared
-def test_arabic_and_english_reports_are_one_event(tmp_path, extracted):
-    store = store_of(tmp_path, extracted, ["ar", "en"])
+def test_arabic_and_english_reports_are_one_event(db_url, extracted):
+    store = store_of(db_url, extracted, ["ar", "en"])
     rows = list(store.incidents())
     assert [r["name_en"] for r in rows] == ["Kansafrah", "Kansafrah"]
     assert len({r["event_group"] for r in rows}) == 1
@@ -163,8 +164,8 @@ def test_arabic_and_english_reports_are_one_event(tmp_path, extracted):
 
 
 @pytest.mark.shared
-def test_an_incompatible_event_nearby_the_next_day_is_another_event(tmp_path, extracted):
-    store = store_of(tmp_path, extracted, ["ar", "en", "protest"])
+def test_an_incompatible_event_nearby_the_next_day_is_another_event(db_url, extracted):
+    store = store_of(db_url, extracted, ["ar", "en", "protest"])
     g = groups_by_place_and_date(store)
     assert g[("Kafr `Uwayd", "2020-09-22", "Enab Baladi")] != g[("Kansafrah", "2020-09-21", "Enab Baladi")]
     # only the type keeps it apart: the place is near and the day is within one
@@ -174,8 +175,8 @@ def test_an_incompatible_event_nearby_the_next_day_is_another_event(tmp_path, ex
 
 
 @pytest.mark.shared
-def test_the_same_village_three_days_later_is_another_event(tmp_path, extracted):
-    store = store_of(tmp_path, extracted, ["ar", "en", "again"])
+def test_the_same_village_three_days_later_is_another_event(db_url, extracted):
+    store = store_of(db_url, extracted, ["ar", "en", "again"])
     g = groups_by_place_and_date(store)
     assert g[("Kansafrah", "2020-09-24", "Syria Direct")] != g[("Kansafrah", "2020-09-21", "Syria Direct")]
     assert len(set(g.values())) == 2
@@ -183,31 +184,37 @@ def test_the_same_village_three_days_later_is_another_event(tmp_path, extracted)
 
 @pytest.mark.shared
 def test_grouping_does_not_depend_on_ingest_order(tmp_path, extracted):
+    """Every order of four reports. SQLite only (its 25 stores take 6 to 12 s on PostgreSQL, a new database
+    each): the shuffled weeks below check the incremental regrouping on both backends."""
     keys = ["ar", "en", "protest", "again"]
-    reference = store_of(tmp_path, extracted, keys, "ref.sqlite")
+    reference = store_of(tmp_path / "ref.sqlite", extracted, keys)
     want_partition, want_ids = partition_of(reference), {r["uid"]: r["event_group"] for r in reference.incidents()}
     assert len(want_partition) == 3
     for n, order in enumerate(permutations(keys)):
-        store = store_of(tmp_path, extracted, order, f"p{n}.sqlite")
+        store = store_of(tmp_path / f"p{n}.sqlite", extracted, order)
         assert partition_of(store) == want_partition, order
         assert {r["uid"]: r["event_group"] for r in store.incidents()} == want_ids, order
         store.close()
-    # a week of daily reports of one village, in shuffled orders: the same groups as a full regrouping
+
+
+@pytest.mark.shared
+def test_a_week_of_daily_reports_groups_alike_in_any_order(new_db, extracted):
+    """A week of daily reports of one village, in shuffled orders: the same groups as a full regrouping."""
     week = [f"daily{d}" for d in range(7)]
     rng = random.Random(7)
     for n in range(12):
         order = week[:] if n == 0 else rng.sample(week, len(week))
-        store = store_of(tmp_path, extracted, order, f"w{n}.sqlite")
+        store = store_of(new_db(), extracted, order)
         assert partition_of(store) == regrouped_from_scratch(store), order
         assert sorted(len(g) for g in partition_of(store)) == [1, 2, 2, 2], order  # never one chained week
         store.close()
 
 
 @pytest.mark.shared
-def test_reingesting_a_changed_article_regroups(tmp_path, extracted, geoparser):
+def test_reingesting_a_changed_article_regroups(new_db, extracted, geoparser):
     from incidents.extract import extract
 
-    store = store_of(tmp_path, extracted, ["ar", "en"])
+    store = store_of(new_db(), extracted, ["ar", "en"])
     moved = article(EN_SARAQIB, "en-kansafrah", "en")  # the English article, corrected: it was Saraqib
     assert store.save_article(moved, extract(moved, geoparser)).status == "replaced"
     rows = {r["name_en"]: r for r in store.incidents()}
@@ -217,7 +224,7 @@ def test_reingesting_a_changed_article_regroups(tmp_path, extracted, geoparser):
     assert {r["event_sources"] for r in store.incidents()} == {2}
     # deleting a group's seed regroups what it held: days 1+2 were one event, 3 alone; without
     # day 1's report (moved elsewhere), days 2+3 are one event
-    week = store_of(tmp_path, extracted, ["daily0", "daily1", "daily2"], "week.sqlite")
+    week = store_of(new_db(), extracted, ["daily0", "daily1", "daily2"])
     assert sorted(len(g) for g in partition_of(week)) == [1, 2]
     day0 = article(EN_SARAQIB.replace("21 September 2020", "1 October 2020"), "daily-2020-10-01", "en")
     week.save_article(day0, extract(day0, geoparser))
@@ -226,14 +233,44 @@ def test_reingesting_a_changed_article_regroups(tmp_path, extracted, geoparser):
     assert partition_of(week) == regrouped_from_scratch(week)
 
 
-@pytest.mark.shared
-def test_a_version_1_store_migrates(tmp_path, extracted):
-    current = store_of(tmp_path, extracted, ["ar", "en", "again"], "v2.sqlite")
-    current.save_rows("acled:x", {"title": "ACLED", "source": "ACLED", "origin": "acled"}, [{
+def with_an_acled_row(store: Store) -> Store:
+    store.save_rows("acled:x", {"title": "ACLED", "source": "ACLED", "origin": "acled"}, [{
         "external_id": "SYR999", "group": "SYR999", "date": "2020-09-21", "event_type": "Explosions/Remote violence",
         "sub_event_type": "Shelling/artillery/missile attack", "actors": [], "passage": "Kansafrah shelled.",
         "location": {"name_en": "Kansafrah", "lat": 35.65935, "lon": 36.48547, "precision": 1},
         "source_kind": "acled"}])
+    return store
+
+
+def stored_groups(location, readonly: bool = True) -> dict:
+    """{uid: event group} as a new Store opened on `location` reads them."""
+    with Store(location, readonly=readonly) as store:
+        return {r["uid"]: r["event_group"] for r in store.incidents()}
+
+
+def assert_a_new_rule_regroups(location, want: dict) -> None:
+    """Another grouping rule (an edited event_compatibility.json): readers read the store as it is, the next
+    writer regroups everything."""
+    with Store(location) as store, store.transaction() as con:
+        con.execute("UPDATE incidents SET event_group = uid")
+        con.execute("UPDATE meta SET value = 'an older rule' WHERE key = 'group_rule'")
+    assert stored_groups(location) != want  # read as it is
+    Store(location).close()  # the next writer regroups
+    assert stored_groups(location) == want
+
+
+@pytest.mark.shared
+def test_a_changed_grouping_rule_regroups_on_the_next_write(db_url, extracted):
+    with with_an_acled_row(store_of(db_url, extracted, ["ar", "en", "again"])) as store:
+        want = {r["uid"]: r["event_group"] for r in store.incidents()}
+    assert len(want) == 4 and len(set(want.values())) == 3 and "SYR999" in want.values()
+    assert stored_groups(db_url, readonly=False) == want  # opening again changes nothing
+    assert_a_new_rule_regroups(db_url, want)
+
+
+@pytest.mark.shared
+def test_a_version_1_store_migrates(tmp_path, extracted):
+    current = with_an_acled_row(store_of(tmp_path / "v2.sqlite", extracted, ["ar", "en", "again"]))
     want = {r["uid"]: r["event_group"] for r in current.incidents()}
     current.close()
     old = tmp_path / "v1.sqlite"
@@ -248,7 +285,14 @@ def test_a_version_1_store_migrates(tmp_path, extracted):
     con.commit()
     con.close()
 
-    store = Store(old, readonly=True)  # a reader (export, the dashboard) upgrades it once, then reads
+    from incidents.cli import main
+
+    for readonly in (True, False):  # every command refuses it, naming the command that upgrades it
+        with pytest.raises(SchemaOutdated, match="incidentmap db upgrade"):
+            Store(old, readonly=readonly)
+    assert main(["export", "--db", str(old)]) == 2
+    assert main(["db", "upgrade", "--db", str(old)]) == 0
+    store = Store(old, readonly=True)
     assert store.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert {r["uid"]: r["event_group"] for r in store.incidents()} == want  # the same uids and groups
     assert want[next(r["uid"] for r in store.incidents() if r["source_kind"] == "acled")] == "SYR999"
@@ -256,22 +300,16 @@ def test_a_version_1_store_migrates(tmp_path, extracted):
     indexes = {r[0] for r in store.con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"incidents_uid", "incidents_event_group", "incidents_date"} <= indexes
     store.close()
-    store = Store(old)  # opening again changes nothing
-    assert {r["uid"]: r["event_group"] for r in store.incidents()} == want
-    # another grouping rule (an edited event_compatibility.json): the next opening regroups everything
-    store.con.execute("UPDATE incidents SET event_group = uid")
-    store.con.execute("UPDATE meta SET value = 'an older rule' WHERE key = 'group_rule'")
-    store.con.commit()
-    store.close()
-    assert {r["uid"]: r["event_group"] for r in Store(old, readonly=True).incidents()} == want
+    assert stored_groups(old, readonly=False) == want  # opening again changes nothing
+    assert_a_new_rule_regroups(old, want)
 
 
 @pytest.mark.shared
-def test_export_events_and_columns(tmp_path, extracted, real_gazetteer_path, capsys):
+def test_export_events_and_columns(tmp_path, db_url, extracted, real_gazetteer_path, capsys):
     from incidents.cli import main
 
-    db = tmp_path / "db.sqlite"
-    store_of(tmp_path, extracted, ["ar", "en", "protest", "again"], "db.sqlite").close()
+    db = db_url
+    store_of(db, extracted, ["ar", "en", "protest", "again"]).close()
     acled = tmp_path / "acled.csv"
     acled.write_text("event_id_cnty,event_date,year,event_type,sub_event_type,actor1,latitude,longitude,location,"
                      "notes,source,fatalities\nSYR999,2020-09-21,2020,Explosions/Remote violence,"

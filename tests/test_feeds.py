@@ -162,8 +162,8 @@ def test_canonical_url_strips_tracking():
 
 # ---- feeds into the store ------------------------------------------------------------------------------
 @pytest.mark.shared
-def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, tmp_path):
-    db = tmp_path / "incidents.sqlite"
+def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, db_url):
+    db = db_url
     feed = Source(url=server.base + "/feed.xml", label="Example Syria News")
     store = Store(db)
     first = poll([feed], store, geoparser, fetcher())
@@ -212,8 +212,8 @@ def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, tmp_path):
 
 
 @pytest.mark.shared
-def test_a_failing_feed_never_stops_the_others(server, geoparser, tmp_path):
-    store = Store(tmp_path / "s.sqlite")
+def test_a_failing_feed_never_stops_the_others(server, geoparser, db_url):
+    store = Store(db_url)
     sources = [Source(url=server.base + "/malformed.xml"), Source(url=server.base + "/gone-feed.xml"),
                Source(url=server.base + "/slow.html"), Source(url=server.base + "/atom.xml", label="atom"),
                Source(url=server.base + "/off.xml", enabled=False)]
@@ -229,8 +229,8 @@ def test_a_failing_feed_never_stops_the_others(server, geoparser, tmp_path):
 
 
 @pytest.mark.shared
-def test_fetch_pages_dedup_and_changed_upstream(server, geoparser, tmp_path):
-    store = Store(tmp_path / "s.sqlite")
+def test_fetch_pages_dedup_and_changed_upstream(server, geoparser, db_url):
+    store = Store(db_url)
     f = fetcher()
     s = fetch_urls([server.base + "/en/saraqib.html?utm_campaign=x", server.base + "/gone.html",
                     server.base + "/ar/ariha-undeclared.html"], store, geoparser, f)
@@ -253,8 +253,8 @@ def test_fetch_pages_dedup_and_changed_upstream(server, geoparser, tmp_path):
 
 
 @pytest.mark.shared
-def test_watch_stops_between_articles_and_export_shows_the_url(server, geoparser, tmp_path):
-    store = Store(tmp_path / "s.sqlite")
+def test_watch_stops_between_articles_and_export_shows_the_url(server, geoparser, new_db):
+    store = Store(new_db())
     stop = threading.Event()
     f = fetcher(stop=stop)
     reports = []
@@ -266,7 +266,7 @@ def test_watch_stops_between_articles_and_export_shows_the_url(server, geoparser
     rounds = watch([Source(url=server.base + "/feed.xml")], store, geoparser, every=0.01, fetcher=f, report=report)
     assert rounds == 1 and "2 new article(s)" in reports[0]
     # stop set before the first item: nothing fetched, nothing half-written
-    store2 = Store(tmp_path / "t.sqlite")
+    store2 = Store(new_db())
     stopped = poll([Source(url=server.base + "/atom.xml")], store2, geoparser, fetcher(stop=stop))
     assert stopped.stopped and store2.counts()["articles"] == 0
 
@@ -295,10 +295,10 @@ def test_feeds_file_and_the_example(tmp_path):
 
 
 @pytest.mark.shared
-def test_cli_watch_once_and_fetch(server, real_gazetteer_path, tmp_path, capsys):
+def test_cli_watch_once_and_fetch(server, real_gazetteer_path, tmp_path, db_url, capsys):
     from incidents.cli import main
 
-    db = str(tmp_path / "cli.sqlite")
+    db = db_url
     common = ["--db", db, "--gazetteer", str(real_gazetteer_path), "--delay", "0", "--timeout", "1"]
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(f'[[feed]]\nurl = "{server.base}/atom.xml"\nlabel = "Atom fixture"\n\n'
@@ -314,12 +314,12 @@ def test_cli_watch_once_and_fetch(server, real_gazetteer_path, tmp_path, capsys)
 
 
 @pytest.mark.shared
-def test_cli_watch_runs_until_sigterm_and_stops_cleanly(server, real_gazetteer_path, tmp_path):
+def test_cli_watch_runs_until_sigterm_and_stops_cleanly(server, real_gazetteer_path, db_url):
     import signal
     import subprocess
     import sys
 
-    db = tmp_path / "w.sqlite"
+    db = db_url
     proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "watch", server.base + "/atom.xml", "--every", "60",
                              "--db", str(db), "--gazetteer", str(real_gazetteer_path), "--delay", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
@@ -336,10 +336,10 @@ def test_cli_watch_runs_until_sigterm_and_stops_cleanly(server, real_gazetteer_p
     assert store.counts()["articles"] == 1 and store.feed_state(server.base + "/atom.xml")["checks"] == 1
 
 
-def test_sources_panel_lists_feeds_with_their_state(tmp_path):
+def test_sources_panel_lists_feeds_with_their_state(db_url):
     from dashboard.sources import PANEL_COLUMNS, sources_frame
 
-    db = tmp_path / "s.sqlite"
+    db = db_url
     assert sources_frame(db).empty  # no store yet
     store = Store(db)
     store.save_feed_state("https://a.example/feed", label="A", kind="feed", last_checked=time.time(),

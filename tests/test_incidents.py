@@ -93,8 +93,8 @@ def test_fatalities_wording():
     assert fatalities_in("Casualties unknown.") is None
 
 
-def test_store_is_idempotent_and_replaces_changed_articles(tmp_path, geoparser):
-    store = Store(tmp_path / "s.sqlite")
+def test_store_is_idempotent_and_replaces_changed_articles(db_url, geoparser):
+    store = Store(db_url)
     art = read_text_article(str(SEED))
     r1 = store.save_article(art, extract(art, geoparser))
     r2 = store.save_article(art, extract(art, geoparser))
@@ -115,8 +115,8 @@ def _cli(*args, home=None):
     return subprocess.run([sys.executable, "-m", "incidents.cli", *args], capture_output=True, text=True)
 
 
-def test_ingest_export_cli(tmp_path, real_gazetteer_path):
-    db = tmp_path / "db.sqlite"
+def test_ingest_export_cli(tmp_path, db_url, real_gazetteer_path):
+    db = db_url
     arts = tmp_path / "arts"
     arts.mkdir()
     shutil.copy(SEED, arts / SEED.name)
@@ -140,9 +140,9 @@ def test_ingest_export_cli(tmp_path, real_gazetteer_path):
     assert {"title", "date", "source", "url"} <= set(items[0]["article"])
 
 
-def test_import_acled_whole_file(tmp_path, real_gazetteer_path):
+def test_import_acled_whole_file(tmp_path, db_url, real_gazetteer_path):
     need(ACLED)
-    db = tmp_path / "db.sqlite"
+    db = db_url
     out = _cli("import-acled", str(ACLED), "--db", str(db), "--gazetteer", str(real_gazetteer_path))
     assert out.returncode == 0, out.stderr
     store = Store(db, readonly=True)
@@ -162,11 +162,11 @@ def test_import_acled_whole_file(tmp_path, real_gazetteer_path):
     assert Store(db, readonly=True).counts()["incidents"] == n  # nothing already stored is lost
 
 
-def test_ingest_fakes_csv(tmp_path, geoparser):
+def test_ingest_fakes_csv(db_url, geoparser):
     need(FAKES)
     from incidents.ingest import ingest_paths
 
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(db_url)
     s = ingest_paths([str(FAKES)], store, geoparser, show_progress=False)
     assert s.articles >= 800 and s.incidents > 200
     dated = list(store.incidents("i.date IS NOT NULL", limit=1))

