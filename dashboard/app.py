@@ -3,6 +3,9 @@ dashboard.data (the store), filters from dashboard.filters (URL state), the map 
 dashboard.mapview, the list from dashboard.listview, the detail panel from dashboard.panel, the
 timeline and its player from dashboard.timeline, the table from dashboard.downloads, "Add an article"
 from dashboard.addarticle, the Review view (sidebar "View", `?view=review`) from dashboard.review.
+Who is signed in and what their role lets them do from dashboard.auth (`INCIDENTMAP_AUTH`): viewers
+get the map, list, timeline, passages and downloads; reviewers also the Review view and adding
+articles; admins also feed management.
 
 Run with `incidentmap serve` (or `make run`).
 """
@@ -17,7 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import addarticle, assets, downloads, listview, panel
+from dashboard import addarticle, assets, auth, downloads, listview, panel
 from dashboard.data import admin_shapes, db_path, load_incidents, place_labels, store_version
 from dashboard.filters import REVIEW_STATUSES, Filters, apply, area_from_geojson
 from dashboard.i18n import LANGS, Tr, catalogue, pick
@@ -45,6 +48,7 @@ st.html(f"""<style>
 {'''[data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; text-align: right; }
 [data-testid="stMain"] iframe, [data-testid="stVegaLiteChart"] { direction: ltr; }''' if tr.rtl else ""}
 </style>""")
+user = auth.current_user(tr)  # team mode: only the sign-in page until someone is signed in
 
 DB = db_path()
 df_all = load_incidents(str(DB), store_version(DB))
@@ -57,13 +61,17 @@ def gazetteer_path() -> Path:
 
 
 # ---- view: the map, or the Review view (which keeps the map's filters in the URL untouched) ------------
-if "view" not in st.session_state:
-    st.session_state.view = "Review" if st.query_params.get("view") == "review" else "Map"
+can_review = user.can("reviewer")
+review_refused = st.query_params.get("view") == "review" and not can_review
+if "view" not in st.session_state or not can_review:
+    st.session_state.view = "Review" if st.query_params.get("view") == "review" and can_review else "Map"
+auth.sidebar(tr, user)
 with st.sidebar:
     st.segmented_control(tr("language"), LANGS, key="lang", format_func=lambda x: catalogue(x)["_language"],
                          required=True)
-    st.radio(tr("view"), ["Map", "Review"], key="view", horizontal=True,
-             format_func={"Map": tr("view_map"), "Review": tr("view_review")}.get)
+    if can_review:
+        st.radio(tr("view"), ["Map", "Review"], key="view", horizontal=True,
+                 format_func={"Map": tr("view_map"), "Review": tr("view_review")}.get)
 if st.session_state.view == "Review":
     from dashboard import review
 
@@ -174,6 +182,8 @@ else:
 st.markdown(f"<bdi style='font-size:1.3rem;font-weight:700'>{tr('page_title')}</bdi>{tr('sep')}"
             f"<bdi id='incident-count'>**{tr('count', shown=len(df_shown), total=len(df_all))}**</bdi>",
             unsafe_allow_html=True)
+if review_refused:
+    st.info(tr("auth_review_needs_role"))
 if df_all.empty:
     st.info(tr("empty_store", db=DB))
 elif df.empty:
@@ -301,7 +311,8 @@ def _added() -> None:
     marker_payload_for.clear()
 
 
-addarticle.render(tr, DB, on_added=_added)
+if can_review:  # adding data is for reviewers and admins (addarticle checks again when it writes)
+    addarticle.render(tr, DB, on_added=_added)
 from dashboard import sources  # noqa: E402  "Add a URL", the Sources panel, the auto-refresh setting
 
-sources.render(DB, on_added=_added)
+sources.render(DB, on_added=_added, tr=tr, user=user)

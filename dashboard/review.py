@@ -2,8 +2,10 @@
 incidents.review (accept, reject, another candidate, place by clicking the map or by a name from the
 gazetteer, event type and date, merge/split event groups when the store offers them, undo).
 
-Reads come from dashboard.data; every write goes through incidents.review with `by` = the reviewer's
-name, asked once per browser session. app.py calls `render` and lays out nothing else here.
+Reads come from dashboard.data; every write goes through incidents.review with `by` = the signed-in
+user (team mode, dashboard.auth), else the reviewer's name, asked once per browser session. Every
+action handler checks the reviewer role itself (`auth.require`), whatever the page showed. app.py
+calls `render` and lays out nothing else here.
 
 Session state used (all prefixed `rv_`): `reviewer`, `rv_status` (which queue), `rv_pick` (the uid
 on screen), `rv_done` (uids acted on in this session, newest last: what Undo reverts), `rv_msg`
@@ -21,7 +23,7 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import assets
+from dashboard import assets, auth
 from dashboard.data import admin_shapes, audit_log, find_places, gazetteer, incident_by_uid, review_counts, review_queue
 from dashboard.detail import passage_html, safe
 from dashboard.mapview import EVENT_COLOURS, offline
@@ -62,11 +64,18 @@ def ask_reviewer() -> str | None:
 
 
 # ---- actions (button callbacks: they run before the next script run) ---------------------------------
+def _reviewer() -> str:
+    """Who acts: the signed-in user (team mode), else the name given for this session; a user below
+    the reviewer role gets an error and the run stops."""
+    return auth.require("reviewer").name or st.session_state.reviewer
+
+
 def _run(db: Path, label: str, fn, *args, advance_to: str | None = None, **kwargs) -> None:
+    by = _reviewer()
     uid = st.session_state.rv_pick
     store = Store(db)
     try:
-        fn(store, uid, *args, by=st.session_state.reviewer, **kwargs)
+        fn(store, uid, *args, by=by, **kwargs)
     except ValueError as exc:
         st.session_state.rv_msg = ("error", str(exc))
         return
@@ -74,7 +83,7 @@ def _run(db: Path, label: str, fn, *args, advance_to: str | None = None, **kwarg
         store.close()
     st.session_state.setdefault("rv_done", []).append(uid)
     st.session_state.rv_note = ""
-    st.session_state.rv_msg = ("ok", f"{label} ({uid}) by {st.session_state.reviewer}.")
+    st.session_state.rv_msg = ("ok", f"{label} ({uid}) by {by}.")
     if advance_to:
         st.session_state.rv_pick = advance_to
 
@@ -84,18 +93,19 @@ def _note() -> str:
 
 
 def _undo(db: Path) -> None:
+    by = _reviewer()
     done = st.session_state.setdefault("rv_done", [])
     uid = done.pop() if done else st.session_state.rv_pick
     store = Store(db)
     try:
-        row = review.undo(store, uid, by=st.session_state.reviewer)
+        row = review.undo(store, uid, by=by)
     except ValueError as exc:
         st.session_state.rv_msg = ("error", str(exc))
         return
     finally:
         store.close()
     st.session_state.rv_pick = uid
-    st.session_state.rv_msg = ("ok", f"Undone: {row['action']} ({uid}) by {st.session_state.reviewer}.")
+    st.session_state.rv_msg = ("ok", f"Undone: {row['action']} ({uid}) by {by}.")
 
 
 def _next(options: list[str]) -> None:
@@ -231,9 +241,12 @@ def _merge_split(db: Path, row: dict, df_all) -> None:
 # ---- the view ----------------------------------------------------------------------------------------
 def render(db: Path, gaz_path: Path, df_all=None) -> None:
     """The whole Review view (sidebar part included). `df_all` (the map's incidents) lists the
-    events one may merge with."""
+    events one may merge with. Reviewers and admins only; signed in, their name is the reviewer's."""
+    user = auth.require("reviewer")
+    if user.name:
+        st.session_state.reviewer = user.name
     with st.sidebar:
-        if st.session_state.get("reviewer"):
+        if st.session_state.get("reviewer") and not user.name:
             st.markdown(f"Reviewing as **{safe(st.session_state.reviewer)}**", unsafe_allow_html=True)
             st.button("Change name", on_click=lambda: st.session_state.pop("reviewer", None))
         counts = review_counts(str(db))

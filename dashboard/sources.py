@@ -1,9 +1,12 @@
 """Sources: "Add a URL" (fetch one article page and ingest it), the Sources panel (the followed feeds
 with their last update, new articles and errors) and the auto-refresh the user sets (off by default).
 
-`render(db, on_added)` draws all three; `sources_frame(db)` is the panel's data, testable
+`render(db, on_added, tr, user)` draws all three; `sources_frame(db)` is the panel's data, testable
 without Streamlit. Feeds are followed by `incidentmap watch` (a separate process writing the same
-store); the dashboard only reads their state, and re-reads the store when it changed.
+store); the dashboard reads their state, and re-reads the store when it changed. Roles
+(dashboard.auth): "Add a URL" is for reviewers and admins; admins may also read a followed feed now;
+everyone sees the panel. The functions that write (`fetch_url`, `read_feed`) check the role
+themselves, whatever the page showed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard.detail import safe
 
 PANEL_COLUMNS = ("source", "kind", "last update", "last checked", "new last time", "articles", "failures",
@@ -25,12 +29,12 @@ def _when(ts) -> datetime | None:
     return datetime.fromtimestamp(ts) if ts else None
 
 
-def sources_frame(db: Path) -> pd.DataFrame:
+def sources_frame(db: str) -> pd.DataFrame:
     """One row per followed source (feeds table), the most recently checked first."""
-    rows = []
-    if Path(db).exists():
-        from incidents.store import Store
+    from incidents.store import Store, store_exists
 
+    rows = []
+    if store_exists(db):
         store = Store(db, readonly=True)
         try:
             states = store.feed_states()
@@ -51,31 +55,54 @@ def _add_url(db: Path, on_added=None) -> None:
             if not url.strip().lower().startswith(("http://", "https://")):
                 st.warning("Give the address of an article page, starting with https://")
                 return
-            from dashboard.addarticle import geoparser  # the one cached geoparser of the page
-            from incidents.feeds import fetch_urls
-            from incidents.fetch import Fetcher
-            from incidents.store import Store
-
-            bar = st.progress(0.0, text="Loading the gazetteer…")
-            gp = geoparser()
-            bar.progress(0.3, text="Fetching and extracting…")
-            store = Store(db)
-            try:
-                summary = fetch_urls([url.strip()], store, gp, Fetcher(delay=0.0, timeout=20.0, retries=1))
-            finally:
-                store.close()
-            bar.progress(1.0, text="Done")
-            for u, reason in summary.errors:
-                st.error(f"{safe(u)}: {safe(reason)}")
-            res = summary.sources[0]
-            if res.status != "error":
-                st.success(f"{res.new} new, {res.replaced} replaced, {res.unchanged} unchanged, "
-                           f"{res.duplicates} duplicate article(s); {res.incidents} incident(s) stored.")
-                if on_added and (res.new or res.replaced):
-                    on_added()
+            fetch_url(db, url.strip(), on_added)
 
 
-def _panel(db: Path) -> None:
+def fetch_url(db: Path, url: str, on_added=None) -> None:
+    """Fetch one article page, extract and store it, with a progress bar (reviewers and admins)."""
+    auth.require("reviewer")
+    from dashboard.addarticle import geoparser  # the one cached geoparser of the page
+    from incidents.feeds import fetch_urls
+    from incidents.fetch import Fetcher
+    from incidents.store import Store
+
+    bar = st.progress(0.0, text="Loading the gazetteer…")
+    gp = geoparser()
+    bar.progress(0.3, text="Fetching and extracting…")
+    store = Store(db)
+    try:
+        summary = fetch_urls([url], store, gp, Fetcher(delay=0.0, timeout=20.0, retries=1))
+    finally:
+        store.close()
+    bar.progress(1.0, text="Done")
+    for u, reason in summary.errors:
+        st.error(f"{safe(u)}: {safe(reason)}")
+    res = summary.sources[0]
+    if res.status != "error":
+        st.success(f"{res.new} new, {res.replaced} replaced, {res.unchanged} unchanged, "
+                   f"{res.duplicates} duplicate article(s); {res.incidents} incident(s) stored.")
+        if on_added and (res.new or res.replaced):
+            on_added()
+
+
+def read_feed(db: Path, url: str, label: str = ""):
+    """Read one followed feed now, as a round of `incidentmap watch` would (admins): its new items'
+    articles fetched politely, extracted and stored, its state updated. Returns the WatchSummary."""
+    auth.require("admin")
+    from dashboard.addarticle import geoparser
+    from incidents.feeds import Source, poll
+    from incidents.fetch import Fetcher
+    from incidents.store import Store
+
+    gp = geoparser()
+    store = Store(db)
+    try:
+        return poll([Source(url=url, label=label)], store, gp, Fetcher(timeout=20.0, retries=1))
+    finally:
+        store.close()
+
+
+def _panel(db: Path, tr, manage: bool, on_added=None) -> None:
     with st.expander("Sources"):
         df = sources_frame(db)
         if df.empty:
@@ -85,6 +112,17 @@ def _panel(db: Path) -> None:
         st.caption(f"{len(df)} source(s); {int(df['articles'].sum())} article(s) from them; "
                    f"{failing} with an error at the last check")
         st.dataframe(df[list(PANEL_COLUMNS)], hide_index=True, use_container_width=True)
+        if not manage:
+            return
+        st.markdown(f"**{tr('feeds_admin')}**")
+        labels = dict(zip(df["url"], df["source"]))
+        url = st.selectbox(tr("feeds_pick"), list(labels), format_func=labels.get, key="feed_pick")
+        if st.button(tr("feeds_read_now"), key="feed_read_now"):
+            with st.spinner(tr("feeds_reading")):
+                summary = read_feed(db, url, "" if labels[url] == url else labels[url])
+            st.text(summary.text())
+            if on_added and (summary.total("new") or summary.total("replaced")):
+                on_added()
 
 
 def _auto_refresh(db: Path) -> None:
@@ -108,9 +146,15 @@ def _auto_refresh(db: Path) -> None:
     _check()
 
 
-def render(db: Path, on_added=None) -> None:
-    """'Add a URL', the Sources panel and the auto-refresh setting (sidebar). `on_added()` runs after a
-    URL added or replaced an article (the page clears its caches)."""
+def render(db: Path, on_added=None, tr=None, user: auth.User | None = None) -> None:
+    """'Add a URL' (reviewers and admins), the Sources panel (managing feeds: admins) and the
+    auto-refresh setting (sidebar). `on_added()` runs after a URL or a feed added or replaced an
+    article (the page clears its caches)."""
+    from dashboard.i18n import Tr
+
+    tr = tr or Tr()
+    user = user or auth.current_user(tr)
     _auto_refresh(db)
-    _add_url(db, on_added)
-    _panel(db)
+    if user.can("reviewer"):
+        _add_url(db, on_added)
+    _panel(db, tr, user.can("admin"), on_added)
