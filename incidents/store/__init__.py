@@ -288,11 +288,13 @@ class Store:
             old = con.execute("SELECT id FROM articles WHERE key=?", (article.key,)).fetchone()
             if old and old[0] == article.id and not force:  # another writer stored it meanwhile
                 return SaveResult("unchanged", 0)
-            gone = self._members(con, "article_key = ?", (article.key,))
-            reviewed = [dict(r) for r in con.execute(f"SELECT {', '.join(STORED_COLUMNS)} FROM incidents WHERE "
-                                                     "article_key = ? AND review_status != 'auto' ORDER BY rowid",
-                                                     (article.key,))]
-            con.execute("DELETE FROM incidents WHERE article_key=?", (article.key,))
+            gone, reviewed = {}, []  # a new article has no incidents yet (they reference it)
+            if old:
+                gone = self._members(con, "article_key = ?", (article.key,))
+                reviewed = [dict(r) for r in con.execute(f"SELECT {', '.join(STORED_COLUMNS)} FROM incidents WHERE "
+                                                         "article_key = ? AND review_status != 'auto' ORDER BY rowid",
+                                                         (article.key,))]
+                con.execute("DELETE FROM incidents WHERE article_key=?", (article.key,))
             self._put_article(con, _article_row(article, origin))
             new = self._insert_incidents(con, article.key, [i.to_dict() for i in incidents])
             kept, orphaned = self._carry_reviews(con, article, reviewed)
@@ -317,6 +319,8 @@ class Store:
         place text, else the one new incident of its passage); keep it as it was when there is none
         but its passage is still in the text.
         Returns (kept, orphaned)."""
+        if not reviewed:
+            return 0, 0
         fresh = [dict(r) for r in con.execute("SELECT rowid, uid, passage, place_text FROM incidents "
                                               "WHERE article_key = ? ORDER BY rowid", (article.key,))]
         taken: set[str] = set()
@@ -374,7 +378,8 @@ class Store:
         else:
             con.executemany(f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(INCIDENT_COLUMNS))})", rows)
-        con.executemany(_PUT_PLACE, list(places.values()))
+        if places:
+            con.executemany(_PUT_PLACE, list(places.values()))
         return members
 
     def load_articles(self, items: list[tuple], origin: str = "news") -> list[SaveResult]:

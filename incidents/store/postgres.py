@@ -57,13 +57,14 @@ class Row(tuple):
 
 
 @lru_cache(maxsize=512)
-def _row_class(names: tuple[str, ...]) -> type:
-    return type("Row", (Row,), {"__slots__": (), "_index": {n: i for i, n in enumerate(names)}})
+def _row_class(names: tuple[bytes, ...]) -> type:
+    return type("Row", (Row,), {"__slots__": (), "_index": {n.decode(): i for i, n in enumerate(names)}})
 
 
 def _row_factory(cursor):
-    desc = cursor.description
-    cls = _row_class(tuple(c.name for c in desc)) if desc else Row
+    res = cursor.pgresult  # the column names as libpq gives them (cursor.description builds objects)
+    names = tuple(res.fname(i) for i in range(res.nfields)) if res is not None else ()
+    cls = _row_class(names) if names and None not in names else Row  # COPY results have no names
     return lambda values: tuple.__new__(cls, values)
 
 
@@ -155,9 +156,8 @@ class PostgresBackend:
         return {k: v for k, v in con.execute("SELECT key, value FROM meta")}
 
     def begin(self, con) -> None:
-        con.execute("BEGIN")
-        try:
-            con.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+        try:  # one round trip: the transaction and its lock
+            con.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(WRITE_LOCK)})")
         except BaseException:  # interrupted while waiting for the lock: leave no transaction open
             self.rollback(con)
             raise
