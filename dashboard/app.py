@@ -78,7 +78,7 @@ if st.session_state.view == "Review":
     st.session_state.pop("initialised", None)  # back on the map, the filters come from the URL again
     if st.query_params.get("view") != "review":
         st.query_params["view"] = "review"
-    review.render(DB, gazetteer_path(), df_all)
+    review.render(DB, gazetteer_path(), df_all, tr=tr)
     st.stop()
 
 # ---- filter state: URL -> widgets (first run of a session) ------------------------------------

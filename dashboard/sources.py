@@ -6,7 +6,8 @@ without Streamlit. Feeds are followed by `incidentmap watch` (a separate process
 store); the dashboard reads their state, and re-reads the store when it changed. Roles
 (dashboard.auth): "Add a URL" is for reviewers and admins; admins may also read a followed feed now;
 everyone sees the panel. The functions that write (`fetch_url`, `read_feed`) check the role
-themselves, whatever the page showed.
+themselves, whatever the page showed. Words from the language's catalogue (dashboard.i18n, keys
+`sources.…`); the panel's columns keep their English names in `sources_frame`, worded only on screen.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ from dashboard.detail import safe
 
 PANEL_COLUMNS = ("source", "kind", "last update", "last checked", "new last time", "articles", "failures",
                  "last error")
+
+
+def _words(tr=None):
+    """`tr`, else the words of the session's language."""
+    from dashboard.i18n import Tr
+
+    return tr or Tr(st.session_state.get("lang"))
+
+
+def panel_table(df: pd.DataFrame, tr) -> pd.DataFrame:
+    """The panel's columns as shown: named in the page's language, the kinds of source too."""
+    shown = df[list(PANEL_COLUMNS)].assign(kind=df["kind"].map(lambda k: tr.words.get(f"sources.kind_{k}", k)))
+    return shown.rename(columns={c: tr("sources.col_" + c.replace(" ", "_")) for c in PANEL_COLUMNS})
 
 
 def _when(ts) -> datetime | None:
@@ -48,39 +62,40 @@ def sources_frame(db: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*PANEL_COLUMNS, "url"])
 
 
-def _add_url(db: Path, on_added=None) -> None:
-    with st.expander("Add a URL"):
-        url = st.text_input("Article page (https://…); robots.txt and a 5 MB limit apply", key="add_url")
-        if st.button("Fetch and add to the map", key="add_url_go"):
+def _add_url(db: Path, tr, on_added=None) -> None:
+    with st.expander(tr("sources.add_url")):
+        url = st.text_input(tr("sources.url_label"), key="add_url")
+        if st.button(tr("sources.fetch"), key="add_url_go"):
             if not url.strip().lower().startswith(("http://", "https://")):
-                st.warning("Give the address of an article page, starting with https://")
+                st.warning(tr("sources.url_invalid"))
                 return
-            fetch_url(db, url.strip(), on_added)
+            fetch_url(db, url.strip(), on_added, tr)
 
 
-def fetch_url(db: Path, url: str, on_added=None) -> None:
+def fetch_url(db: Path, url: str, on_added=None, tr=None) -> None:
     """Fetch one article page, extract and store it, with a progress bar (reviewers and admins)."""
     auth.require("reviewer")
+    tr = _words(tr)
     from dashboard.addarticle import geoparser  # the one cached geoparser of the page
     from incidents.feeds import fetch_urls
     from incidents.fetch import Fetcher
     from incidents.store import Store
 
-    bar = st.progress(0.0, text="Loading the gazetteer…")
+    bar = st.progress(0.0, text=tr("sources.loading_gazetteer"))
     gp = geoparser()
-    bar.progress(0.3, text="Fetching and extracting…")
+    bar.progress(0.3, text=tr("sources.fetching"))
     store = Store(db)
     try:
         summary = fetch_urls([url], store, gp, Fetcher(delay=0.0, timeout=20.0, retries=1))
     finally:
         store.close()
-    bar.progress(1.0, text="Done")
+    bar.progress(1.0, text=tr("done"))
     for u, reason in summary.errors:
         st.error(f"{safe(u)}: {safe(reason)}")
     res = summary.sources[0]
     if res.status != "error":
-        st.success(f"{res.new} new, {res.replaced} replaced, {res.unchanged} unchanged, "
-                   f"{res.duplicates} duplicate article(s); {res.incidents} incident(s) stored.")
+        st.success(tr("sources.fetched", new=res.new, replaced=res.replaced, unchanged=res.unchanged,
+                      duplicates=res.duplicates, incidents=res.incidents))
         if on_added and (res.new or res.replaced):
             on_added()
 
@@ -103,15 +118,14 @@ def read_feed(db: Path, url: str, label: str = ""):
 
 
 def _panel(db: Path, tr, manage: bool, on_added=None) -> None:
-    with st.expander("Sources"):
+    with st.expander(tr("sources.title")):
         df = sources_frame(db)
         if df.empty:
-            st.caption("No feeds followed yet: run `incidentmap watch --feeds feeds.toml` (see feeds.example.toml).")
+            st.caption(tr("sources.none"))
             return
-        failing = int((df["last error"] != "").sum())
-        st.caption(f"{len(df)} source(s); {int(df['articles'].sum())} article(s) from them; "
-                   f"{failing} with an error at the last check")
-        st.dataframe(df[list(PANEL_COLUMNS)], hide_index=True, use_container_width=True)
+        st.caption(tr("sources.summary", n=len(df), articles=int(df["articles"].sum()),
+                      failing=int((df["last error"] != "").sum())))
+        st.dataframe(panel_table(df, tr), hide_index=True, use_container_width=True)
         if not manage:
             return
         st.markdown(f"**{tr('feeds_admin')}**")
@@ -125,11 +139,10 @@ def _panel(db: Path, tr, manage: bool, on_added=None) -> None:
                 on_added()
 
 
-def _auto_refresh(db: Path) -> None:
+def _auto_refresh(db: Path, tr) -> None:
     with st.sidebar:
-        minutes = st.number_input("Refresh every (minutes; 0 = off)", min_value=0, max_value=240, value=0, step=1,
-                                  key="refresh_minutes",
-                                  help="Re-read the store when `incidentmap watch` has added articles")
+        minutes = st.number_input(tr("sources.refresh"), min_value=0, max_value=240, value=0, step=1,
+                                  key="refresh_minutes", help=tr("sources.refresh_help"))
     if not minutes:
         return
     from dashboard.data import store_version
@@ -141,7 +154,7 @@ def _auto_refresh(db: Path) -> None:
         if store_version(db) != st.session_state.refresh_seen:
             st.session_state.refresh_seen = store_version(db)
             st.rerun(scope="app")
-        st.caption(f"checked for new incidents at {time.strftime('%H:%M')}")
+        st.caption(tr("sources.checked_at", time=tr.digits(time.strftime("%H:%M"))))
 
     _check()
 
@@ -150,11 +163,9 @@ def render(db: Path, on_added=None, tr=None, user: auth.User | None = None) -> N
     """'Add a URL' (reviewers and admins), the Sources panel (managing feeds: admins) and the
     auto-refresh setting (sidebar). `on_added()` runs after a URL or a feed added or replaced an
     article (the page clears its caches)."""
-    from dashboard.i18n import Tr
-
-    tr = tr or Tr()
+    tr = _words(tr)
     user = user or auth.current_user(tr)
-    _auto_refresh(db)
+    _auto_refresh(db, tr)
     if user.can("reviewer"):
-        _add_url(db, on_added)
+        _add_url(db, tr, on_added)
     _panel(db, tr, user.can("admin"), on_added)
