@@ -152,3 +152,65 @@ def test_two_concurrent_ingests_into_postgres_equal_one_sqlite_ingest(pg_url, tm
     assert counts_pg == counts_one and counts_one["articles"] == 80
     assert len(incidents_one) > 40 and len({r[1] for r in incidents_one}) < len(incidents_one)  # some grouped
     assert incidents_pg == incidents_one  # nothing lost, nothing twice, the same event groups
+
+
+@pytest.mark.shared
+def test_writers_at_once_group_one_event_as_one_writer_would(db_url, geoparser):
+    """Many outlets report one shelling and two writers store them at the same moment: each sees
+    the other's reports (one writer at a time), so they all end in one event group."""
+    import datetime
+    import threading
+
+    from incidents.articles import Article
+    from incidents.extract import extract
+
+    reports = []
+    for i in range(16):
+        art = Article(text=f"Shelling report {i}\n\nRegime forces shelled Kafr Nabl on 5 July 2020, a local "
+                           f"source told outlet {i}.\n", title=f"Report {i}", url=f"https://outlet{i}.example/a",
+                      date=datetime.date(2020, 7, 6), source=f"Outlet {i}")
+        reports.append((art, extract(art, geoparser)))
+    assert all(incs for _, incs in reports)
+    Store(db_url).close()  # the schema first
+    start = threading.Barrier(2)
+    errors = []
+
+    def writer(half):
+        try:
+            with Store(db_url) as store:
+                start.wait()
+                for art, incs in half:
+                    store.save_article(art, incs)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(reports[k::2],)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    with Store(db_url, readonly=True) as store:
+        rows = [r for r in store.incidents() if r["name_en"] == "Kafr Nabl"]
+        assert store.counts()["articles"] == 16 and len(rows) == 16
+        assert len({r["event_group"] for r in rows}) == 1 and {r["event_sources"] for r in rows} == {16}
+
+
+def _save_in_child(db):
+    with Store(db) as store:
+        store.save_rows("acled:child", {"title": "ACLED", "source": "ACLED", "origin": "acled"}, _rows()[:1])
+
+
+def test_a_forked_process_opens_its_own_connections(db_url):
+    """A process forked after the parent opened the store (multiprocessing's default on Linux) must
+    not share the parent's pooled connections: both would read each other's answers."""
+    import multiprocessing
+
+    parent = _stored(db_url)
+    child = multiprocessing.get_context("fork").Process(target=_save_in_child, args=(db_url,))
+    child.start()
+    assert {r["external_id"] for r in parent.incidents()} == set(POINTS)  # the parent keeps working meanwhile
+    child.join(60)
+    assert child.exitcode == 0
+    assert sorted(r["external_id"] for r in parent.incidents()) == sorted([*POINTS, "IDL1"])
+    parent.close()

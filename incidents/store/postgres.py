@@ -25,7 +25,8 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
 WRITE_LOCK = 0x1C1DE27  # the advisory lock every write transaction holds
-_pools: dict[str, object] = {}
+_pools: dict[str, object] = {}  # URL -> pool, of this process (see _pool)
+_pools_pid = os.getpid()
 _pools_lock = threading.Lock()
 
 
@@ -122,6 +123,10 @@ class PostgresBackend:
             self.release(con)
 
     def _pool(self):
+        global _pools_lock, _pools_pid
+        if _pools_pid != os.getpid():  # a forked child: the parent's pools (threads, sockets) are not its own
+            _pools.clear()
+            _pools_lock, _pools_pid = threading.Lock(), os.getpid()
         with _pools_lock:
             pool = _pools.get(self.url)
             if pool is None:
