@@ -214,3 +214,20 @@ def test_a_forked_process_opens_its_own_connections(db_url):
     assert child.exitcode == 0
     assert sorted(r["external_id"] for r in parent.incidents()) == sorted([*POINTS, "IDL1"])
     parent.close()
+
+
+def test_readers_do_not_wait_for_a_writer(db_url):
+    """A dashboard reads while an ingest holds its write transaction (WAL; MVCC), and sees the
+    state before it until it commits."""
+    import time
+
+    writer = _stored(db_url)
+    with writer.transaction() as con:
+        con.execute("DELETE FROM incidents WHERE external_id = 'ALP1'")
+        t = time.perf_counter()
+        with Store(db_url, readonly=True) as reader:
+            assert reader.counts()["incidents"] == 3  # not the uncommitted delete
+        assert time.perf_counter() - t < 5
+    with Store(db_url, readonly=True) as reader:
+        assert reader.counts()["incidents"] == 2
+    writer.close()
