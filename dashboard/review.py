@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -155,10 +156,28 @@ def _alias_found(db: Path, gaz, places: list, tr) -> None:
 
 
 # ---- pieces of the screen ------------------------------------------------------------------------------
+# incidents.review.attention's reasons (English, as `review list` prints them) -> catalogue key, value
+_REASONS = ((re.compile(r"not in gazetteer$"), "review.reason_not_in_gazetteer"),
+            (re.compile(r"wrong context$"), "review.reason_wrong_context"),
+            (re.compile(r"low confidence \((?P<value>[^)]*)\)$"), "review.reason_low_confidence"),
+            (re.compile(r"coarse precision \((?P<value>[^)]*)\)$"), "review.reason_coarse_precision"),
+            (re.compile(r"close alternative: (?P<value>.*)$"), "review.reason_close_alternative"))
+
+
+def reason_text(reason: str, tr) -> str:
+    """One of the queue's reasons in the interface's language (an unknown one as it is)."""
+    for pattern, key in _REASONS:
+        m = pattern.match(reason)
+        if m:
+            value = m.groupdict().get("value")
+            return tr(key, value=tr.digits(value) if value and not value[0].isalpha() else (value or ""))
+    return reason
+
+
 def _label(row: dict, tr) -> str:
     where = row.get("name_en") or row.get("place_text") or "?"
     said = row.get("place_text") if row.get("place_text") and row.get("place_text") != where else ""
-    reasons = "; ".join(row.get("reasons") or []) or row.get("review_status") or ""
+    reasons = "; ".join(reason_text(r, tr) for r in row.get("reasons") or []) or row.get("review_status") or ""
     day = _day(row["date"], tr) if row.get("date") else tr("review.no_date")
     return f"{day} · {said + ' → ' if said else ''}{where} · {reasons}"
 
@@ -346,7 +365,8 @@ def render(db: Path, gaz_path: Path, df_all=None, tr=None) -> None:
                     unsafe_allow_html=True)
         if row.get("reasons"):
             st.markdown("<div class='review-reasons'>" + " ".join(
-                f"<span style='background:#fde2c8;border-radius:4px;padding:1px 6px;margin-right:4px'>{safe(r)}</span>"
+                f"<span style='background:#fde2c8;border-radius:4px;padding:1px 6px;margin-right:4px'>"
+                f"{safe(reason_text(r, tr))}</span>"
                 for r in row["reasons"]) + "</div>", unsafe_allow_html=True)
         kind = tr.event_type(row["event_type"]) if row.get("event_type") else ""
         st.markdown(f"**{safe(_day(row.get('date'), tr))}** · {safe(kind)} / {safe(row.get('sub_event_type'))}"

@@ -6,6 +6,7 @@ English ones the browser tests click on unchanged."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -272,3 +273,22 @@ def test_the_views_draw_in_the_session_language(app, tmp_path, monkeypatch):
     english = [w for w in re.findall(r"[A-Za-z]{3,}", TAG.sub("", shown))
                if w not in TECHNICAL]
     assert english == [], english
+
+
+def test_queue_reasons_in_the_interface_language():
+    """The queue's reasons come from incidents.review in English; the view words them in Arabic too."""
+    from dashboard.i18n import Tr
+    from dashboard.review import _label, reason_text
+    from geodata.schema import NOT_IN_GAZETTEER
+    from incidents.review import attention
+
+    row = {"confidence": 0.3, "precision": 3, "location": json.dumps(
+        {"reason": NOT_IN_GAZETTEER, "alternatives": [{"name_en": "Binnish", "score": 0.29}]})}
+    _, reasons = attention(row)
+    en, ar = Tr("en"), Tr("ar")
+    assert [reason_text(r, en) for r in reasons] == reasons  # English: as `review list` prints them
+    shown = [reason_text(r, ar) for r in reasons]
+    assert shown[:3] == ["ليس في المعجم الجغرافي", "ثقة منخفضة (٠.٣٠)", "دقة تقريبية (٣)"]
+    assert all(not re.search(r"[A-Za-z]{3}", s) for s in shown[:3])
+    assert reason_text("something new", ar) == "something new"  # unknown: as it is
+    assert "ثقة منخفضة" in _label({"date": None, "name_en": "X", "reasons": reasons}, ar)
