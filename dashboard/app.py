@@ -51,7 +51,8 @@ st.html(f"""<style>
 user = auth.current_user(tr)  # team mode: only the sign-in page until someone is signed in
 
 DB = db_path()
-df_all = load_incidents(str(DB), store_version(DB))
+DB_VERSION = store_version(DB)  # once per run (a query on PostgreSQL); the frame and the markers share it
+df_all = load_incidents(str(DB), DB_VERSION)
 
 
 def gazetteer_path() -> Path:
@@ -259,7 +260,7 @@ def map_and_list() -> None:
                   center=view[0] if view else None, zoom=view[1] if view else None,
                   feature_group_to_add=incident_layers(
                       df_shown, shapes, choropleth=filters.choropleth, tr=tr, area=filters.area,
-                      payload=marker_payload_for(str(DB), store_version(DB),
+                      payload=marker_payload_for(str(DB), DB_VERSION,
                                                  json.dumps(params_shown, sort_keys=True), tr.lang)),
                   returned_objects=["last_object_clicked", "last_object_clicked_tooltip",
                                     "last_object_clicked_count", "all_drawings"])

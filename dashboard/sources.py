@@ -151,8 +151,9 @@ def _auto_refresh(db: Path, tr) -> None:
 
     @st.fragment(run_every=60 * minutes)
     def _check():
-        if store_version(db) != st.session_state.refresh_seen:
-            st.session_state.refresh_seen = store_version(db)
+        now = store_version(db)
+        if now != st.session_state.refresh_seen:
+            st.session_state.refresh_seen = now
             st.rerun(scope="app")
         st.caption(tr("sources.checked_at", time=tr.digits(time.strftime("%H:%M"))))
 

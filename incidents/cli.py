@@ -693,7 +693,9 @@ def cmd_serve(args) -> int:
     app = Path(spec.origin).parent / "app.py"
     env = dict(os.environ)
     if args.db:
-        env["INCIDENTMAP_DB"] = args.db if "://" in args.db else str(Path(args.db).resolve())
+        from incidents.store import is_url
+
+        env["INCIDENTMAP_DB"] = args.db if is_url(args.db) else str(Path(args.db).resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.host,
            "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",

@@ -102,13 +102,16 @@ def default_db() -> str:
     return os.environ.get("INCIDENTMAP_DB") or str(default_db_path())
 
 
+def is_url(location: str | Path) -> bool:
+    """Whether a store location names a PostgreSQL database (else it is an SQLite file)."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
 def open_backend(location: str | Path | None = None):
     """The backend object for a store location (a file path or a postgresql:// URL)."""
     location = str(location or default_db())
-    from incidents.store.postgres import is_url  # noqa: PLC0415 (psycopg is imported only for team mode)
-
     if is_url(location):
-        from incidents.store.postgres import PostgresBackend
+        from incidents.store.postgres import PostgresBackend  # psycopg is imported for team mode only
 
         return PostgresBackend(location)
     from incidents.store.sqlite import SQLiteBackend

@@ -30,10 +30,6 @@ _pools_pid = os.getpid()
 _pools_lock = threading.Lock()
 
 
-def is_url(location: str) -> bool:
-    return str(location).startswith(("postgresql://", "postgres://"))
-
-
 def redacted(url: str) -> str:
     """The URL without its password (for messages and logs)."""
     try:
