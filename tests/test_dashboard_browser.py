@@ -22,6 +22,17 @@ pytestmark = [pytest.mark.shared, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
+SETTLED_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-stale="true"]'); }"""
+
+
+def settled(page, timeout: int = 60_000) -> None:
+    """Wait until Streamlit's script run is over and no element on the page is stale: the page a
+    user would act on (a click during a rerun can land on the old copy of a widget)."""
+    page.wait_for_function(SETTLED_JS, timeout=timeout)
+
+
 HOSTILE = ("<script>window.__pwned='title'</script>\n\n21 سبتمبر 2020\n"
            "قصفت قوات النظام صباح اليوم بلدة سراقب <img src=x onerror=\"window.__pwned='passage'\"> "
            "من دون أنباء عن وقوع إصابات.\n")

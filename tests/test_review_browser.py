@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from test_dashboard_browser import browser, ingested_home, serving  # noqa: F401 (browser: a fixture)
+from test_dashboard_browser import browser, ingested_home, serving, settled  # noqa: F401 (browser: a fixture)
 
 pytestmark = [pytest.mark.shared, pytest.mark.browser]
 REVIEWER = "Layla Test"
@@ -147,7 +147,7 @@ def test_accept_by_keyboard_then_reject_with_a_note(site, browser):
     page = _open_review(browser, url)
     assert _on_screen(page) == village
     page.get_by_role("button", name="Accept").wait_for(timeout=30_000)
-    time.sleep(1.5)  # a settled page, its shortcuts registered
+    settled(page)  # a settled page, its shortcuts registered
     page.locator("h1").first.click()  # focus on the page, not in a text box
     page.keyboard.press("a")  # Accept's shortcut
     row = _wait_until(lambda: (r := _row(db, village))["review_status"] == "reviewed" and r)
@@ -159,7 +159,7 @@ def test_accept_by_keyboard_then_reject_with_a_note(site, browser):
     note = page.get_by_label("Note (optional")
     note.fill("a commemoration, not an attack")
     note.press("Enter")  # the text box commits (a rerun) before the click
-    time.sleep(1.5)
+    settled(page)
     page.get_by_role("button", name="Reject").click()
     row = _wait_until(lambda: (r := _row(db, kansafrah))["review_status"] == "rejected" and r)
     last = _log(db, kansafrah)[-1]
