@@ -242,7 +242,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
     since the last reprocess (every overlay name when no reprocess recorded them yet). Either way the
     overlay's names are recorded in the store's meta afterwards (unless an article failed). Returns counts: articles, incidents,
     reviews_kept, reviews_orphaned, skipped (articles not re-read), new_names, errors."""
-    from incidents.articles import article_from_text
+    from incidents.articles import Article
     from incidents.extract import extract
 
     names = overlay_names()
@@ -254,8 +254,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
         if only_new_names and not mentions(row["text"], new):
             out["skipped"] += 1
             continue
-        art = article_from_text(row["text"] or "", path=row["path"] or "", meta={
-            k: row[k] for k in ("title", "date", "source", "url", "language") if row[k]})
+        art = Article.from_stored(row)  # exactly what ingest read: a table row stays body, its date its date
         if art.key != row["key"]:
             out["errors"].append(f"{row['key']}: the stored text no longer gives the same article key; re-ingest it")
             continue
