@@ -29,6 +29,9 @@ from geodata.textio import UnreadableInput, decode_bytes, html_to_text, looks_li
 from incidents.dates import parse_date
 
 MAX_FILE_BYTES = 60_000_000
+# A CSV cell may hold a whole (long) article: the csv module's limit (131,072 characters) would stop
+# the file at it, so any cell a file within MAX_FILE_BYTES can hold is read (process-wide setting).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 
@@ -243,7 +246,17 @@ def read_table(path: str) -> Iterator[Article | ArticleError]:
         if not cols & set(TEXT_COLUMNS):
             raise ArticleError(f"{path}: CSV has no text column (one of {', '.join(TEXT_COLUMNS)}); "
                                f"columns are {', '.join(sorted(cols)) or 'none'}")
-        for i, row in enumerate(reader, 2):
+        i = 1  # rows are numbered as a spreadsheet does: the header is row 1
+        while True:
+            i += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # the parser cannot go on in this file; the other files can
+                yield ArticleError(f"{path}:{i}: CSV cannot be read from here on ({exc}); "
+                                   "the rows after it are skipped")
+                return
             try:
                 yield _row_article(row, f"{path}:{i}")
             except ArticleError as exc:
@@ -253,16 +266,24 @@ def read_table(path: str) -> Iterator[Article | ArticleError]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            yield ArticleError(f"{path}:{i}: not a JSON object ({exc})")
-            continue
-        try:
-            yield _row_article({k: str(v) if v is not None else "" for k, v in row.items()}, f"{path}:{i}")
+            yield json_row_article(line, f"{path}:{i}")
         except ArticleError as exc:
             yield exc
+
+
+def json_row_article(line: str, where: str) -> Article:
+    """One JSON Lines record as an Article; an ArticleError (naming `where`) for anything that is not
+    a JSON object of an article, nesting too deep for the parser included."""
+    try:
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise ValueError("not a JSON object")
+        row = {k: str(v) if v is not None else "" for k, v in row.items()}
+    except ValueError as exc:
+        raise ArticleError(f"{where}: not a JSON object ({exc})") from exc
+    except RecursionError:
+        raise ArticleError(f"{where}: JSON nested too deeply to read") from None
+    return _row_article(row, where)
 
 
 def iter_articles(paths: list[str]) -> Iterator[Article | ArticleError]:
