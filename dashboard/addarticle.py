@@ -56,6 +56,13 @@ def add(tr, db, pasted: str, upload, on_added=None) -> None:
         path.write_bytes(payload)
         bar = st.progress(0.0, text=tr("extracting"))
         items = list(iter_articles([str(path)]))
+        # What the store keys the article by: pasted text by its content (pasting it again changes
+        # nothing), an upload by its name (a new version of the file replaces the old one); never
+        # the temporary file, which would make every paste and upload a new article.
+        label = f"upload:{upload.name}" if upload is not None else ""
+        for art in items:
+            if not isinstance(art, Exception):
+                art.path = art.path.replace(str(path), label, 1) if label else ""
         done = [0]
 
         def step(n, _name):

@@ -153,12 +153,14 @@ def review_queue(path: str, status: str) -> list[dict]:
 
 
 def review_counts(path: str) -> dict[str, int]:
-    """{auto, reviewed, rejected: how many incidents} (ACLED imports included)."""
+    """{queue: how many incidents review_queue lists in it} (incidents.review.queue_counts)."""
+    from incidents.review import queue_counts
+
     if not store_exists(path):
         return {}
     store = Store(path, readonly=True)
     try:
-        return store.review_counts()
+        return queue_counts(store)
     finally:
         store.close()
 

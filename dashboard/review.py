@@ -36,7 +36,7 @@ from dashboard.mapview import EVENT_COLOURS, offline
 from incidents import review
 from incidents.store import Store
 
-STATUSES = ("pending", "reviewed", "rejected")  # the queues; their names: tr("review.status_…")
+from incidents.review import STATUSES  # the queues; their names: tr("review.status_…")
 ZOOM = {1: 12, 2: 10, 3: 8}
 # Streamlit reserves C and R, so "reject" is X.
 SHORTCUTS = {"accept": "A", "reject": "X", "undo": "U", "next": "N", "place": "P"}
@@ -310,7 +310,7 @@ def render(db: Path, gaz_path: Path, df_all=None, tr=None) -> None:
         counts = review_counts(str(db))
         st.radio(tr("review.queue"), list(STATUSES), key="rv_status", horizontal=False,
                  format_func=lambda s: f"{tr('review.status_' + s)} "
-                                       f"({tr.num(counts.get('auto' if s == 'pending' else s, 0))})",
+                                       f"({tr.num(counts.get(s, 0))})",
                  on_change=lambda: st.session_state.pop("rv_pick", None))
         st.caption(tr("review.keys", **SHORTCUTS))
 

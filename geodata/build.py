@@ -48,6 +48,7 @@ class BuildReport:
     skipped: int = 0
     seconds: float = 0.0
     village_coverage: bool = True
+    merged: int = 0  # duplicate entries merged into another (merge_duplicates)
 
     def summary(self) -> str:
         c = self.counts
@@ -56,6 +57,9 @@ class BuildReport:
                  "  places: " + ", ".join(f"{c.get(k, 0):,} {k}" for k in
                                           ("locality", "neighbourhood", "subdistrict", "district",
                                            "governorate", "area", "city", "country") if c.get(k))]
+        if self.merged:
+            lines.append(f"  {self.merged} duplicate entr{'y' if self.merged == 1 else 'ies'} merged into another "
+                         f"(one name and kind within {DUPLICATE_KM:g} km); their ids still resolve")
         if self.skipped or self.errors:
             lines.append(f"  skipped records: {self.skipped} ({len(self.errors)} problems; first ones below)")
             lines += [f"    {e}" for e in self.errors[:10]]
@@ -255,6 +259,56 @@ def merge(results: list[ImportResult]) -> tuple[dict[str, Place], dict[str, dict
     return merger.places, merger.shapes
 
 
+DUPLICATE_KM = 2.0  # one name, one kind, this close: one place under two entries
+MERGED_META = "merged_ids"  # index meta: {merged id: the id kept for it}, so every id stays resolvable
+
+
+def merge_duplicates(places: dict[str, Place], shapes: dict[str, dict]) -> dict[str, str]:
+    """Merge duplicate entries in place: places of the same kind whose preferred names (Arabic or
+    English) fold to the same key, whose English names (when both have one) are spellings of one name,
+    and that lie within DUPLICATE_KM of each other are one place (Who's On First has two `Maarrat
+    al-Nu'man` localities 0.6 km apart). The kept entry (the most populous,
+    then the one with more names, then the smaller id) takes the other's names, population and
+    GeoNames id (and its polygon when it has none); admin references to the merged id move to the
+    kept one. Returns {merged id: kept id}."""
+    def keys(p: Place) -> set[str]:
+        return {k for n in (p.name_ar, p.name_en) if n and len(k := name_keys(n)[0]) >= MIN_KEY_LENGTH}
+
+    order = sorted(places.values(), key=lambda p: (-p.population, -len(p.all_names()), p.id))
+    grid: dict[tuple[str, int, int], list[str]] = {}
+    for p in order:
+        grid.setdefault((p.kind, *Merger._cell(p.lat, p.lon)), []).append(p.id)
+    merged: dict[str, str] = {}
+    for p in order:
+        if p.id in merged:
+            continue
+        mine, (ci, cj), kept = keys(p), Merger._cell(p.lat, p.lon), places[p.id]
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for qid in grid.get((p.kind, ci + di, cj + dj), ()):
+                    q = places[qid]
+                    if qid == p.id or qid in merged or not mine & keys(q) or \
+                            _km(p.lat, p.lon, q.lat, q.lon) > DUPLICATE_KM or \
+                            (p.name_en and q.name_en and name_keys(p.name_en)[1] != name_keys(q.name_en)[1]):
+                        continue  # not a namesake nearby, or English names that disagree (Sughra, Kubra)
+                    kept = _merge_names(kept, q, pcode=kept.pcode or q.pcode)
+                    if qid in shapes and p.id not in shapes:
+                        shapes[p.id] = shapes[qid]
+                    shapes.pop(qid, None)
+                    merged[qid] = p.id
+        places[p.id] = kept
+    for qid in merged:
+        del places[qid]
+
+    def moved(ref: AdminRef | None) -> AdminRef | None:
+        return replace(ref, id=merged[ref.id]) if ref is not None and ref.id in merged else ref
+
+    for pid, p in list(places.items()):
+        if (p.admin1 and p.admin1.id in merged) or (p.admin2 and p.admin2.id in merged):
+            places[pid] = replace(p, admin1=moved(p.admin1), admin2=moved(p.admin2))
+    return merged
+
+
 def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
     """Point-in-polygon admin1/admin2 for Syrian places that have none; then fill every AdminRef."""
     from shapely.geometry import Point, shape
@@ -414,8 +468,9 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
     for r in results:
         errors += r.errors
     places, shapes = merge(results)
+    merged_ids = merge_duplicates(places, shapes)
     try:  # the analysts' overlay wins over the upstream sources (geodata/overlay.py)
-        places = overlay.apply(places, overlay.read())
+        places = overlay.apply(places, overlay.read(), merged=merged_ids)
     except overlay.OverlayError as exc:
         errors.append(str(exc))
     _assign_admin(places, shapes)
@@ -427,11 +482,11 @@ def build(sources: list[str] | None = None, out: str | Path | None = None,
     gaz = Gazetteer(places=places, names=names, meta={
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sources": used, "inputs": [os.path.basename(p) for p in local_paths],
-        overlay.META_KEY: overlay.fingerprint(),
+        overlay.META_KEY: overlay.fingerprint(), MERGED_META: merged_ids,
         "attribution": "Data from " + ", ".join(dict.fromkeys(
             s.attribution for s in registry.registry().values() if s.attribution and s.name in readers)),
     })
     gaz.save(out, shapes)
-    return BuildReport(path=out, counts=gaz.counts(), sources=used, errors=errors,
+    return BuildReport(path=out, counts=gaz.counts(), sources=used, errors=errors, merged=len(merged_ids),
                        skipped=sum(r.skipped for r in results), seconds=time.perf_counter() - t0,
                        village_coverage=any(s.villages for n, s in registry.registry().items() if n in readers))

@@ -39,7 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     c = sub.add_parser("geocode", help="find and resolve the places named in a text")
     c.add_argument("file", nargs="?", default="-",
-                   help="text file, - for standard input, or a place name to look up (`geocode \"كفرنبل\"`)")
+                   help="a place name to look up in any script (`geocode Aleppo`, `geocode \"كفرنبل\"`), a text "
+                        "file (read when it exists), or - for standard input")
+    c.add_argument("--file", dest="as_file", action="store_true",
+                   help="read the argument as a file, never as a place name")
     c.add_argument("--json", action="store_true", help="JSON array (the default output is a table)")
     c.add_argument("--gazetteer", help="index file")
     c.add_argument("--online", action="store_true",
@@ -108,7 +111,7 @@ def cmd_geocode(args) -> int:
     from geodata.geoparser import Geoparser
     from geodata.textio import decode_bytes, looks_like_html, html_to_text, read_text_file
 
-    query = _is_name(args.file)
+    query = _is_name(args.file, args.as_file)
     if args.file == "-":
         text, _ = decode_bytes(sys.stdin.buffer.read(), "<stdin>")
         if looks_like_html(text):
@@ -119,6 +122,9 @@ def cmd_geocode(args) -> int:
         text, _ = read_text_file(args.file)
     gp = Geoparser(path=args.gazetteer)
     resolutions = gp.parse(text, query=query)
+    if query and not resolutions and _looks_like_path(args.file):
+        raise FileNotFoundError(f"{args.file}: no such file, and no place of that name in the gazetteer "
+                                "(a file is read only when it exists)")
     rows = [r.to_dict() for r in resolutions]
     if args.online:  # off by default: without --online nothing leaves the machine
         from geodata.geocoder import apply_online
@@ -137,15 +143,21 @@ def cmd_geocode(args) -> int:
     return 0
 
 
-def _is_name(arg: str) -> bool:
-    """Is the argument of `geocode` a place name rather than a file: no such file, no path separator or
-    file extension, and Arabic letters or a space in it?"""
+def _is_name(arg: str, as_file: bool = False) -> bool:
+    """Is the argument of `geocode` a place name rather than a file? A name unless it is "-" (standard
+    input), an existing file, or `--file` says so: any script, one word or several (`Aleppo`, `Kafr
+    Nabl`, `كفرنبل`)."""
+    import os
+
+    return not (as_file or arg == "-" or os.path.exists(arg))
+
+
+def _looks_like_path(arg: str) -> bool:
+    """A path separator or a file extension: what a missing file's name looks like."""
     import os
     import re
 
-    if arg == "-" or os.path.exists(arg) or os.sep in arg or re.search(r"\.[A-Za-z0-9]{1,5}$", arg):
-        return False
-    return bool(re.search(r"[\u0600-\u06FF]|\s", arg))
+    return os.sep in arg or bool(re.search(r"\.[A-Za-z0-9]{1,5}$", arg))
 
 
 def _online(args):

@@ -57,7 +57,9 @@ class Gazetteer:
 
     # ---- lookups -------------------------------------------------------------------------
     def get(self, place_id: str) -> Place | None:
-        return self.places.get(place_id)
+        """The place of an id, also of an id the build merged into another (geodata.build.merge_duplicates):
+        stored incidents and reviews naming it keep working."""
+        return self.places.get(place_id) or self.places.get((self.meta.get("merged_ids") or {}).get(place_id, ""))
 
     def entries_for_key(self, key: str, loose: bool = False) -> list[NameEntry]:
         return (self._by_loose if loose else self._by_exact).get(key, [])

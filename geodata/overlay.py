@@ -265,10 +265,12 @@ def _km(a: Place | OverlayPlace, b: Place | OverlayPlace) -> float:
     return 6371.0 * math.hypot(dlat, dlon)
 
 
-def apply(places: dict[str, Place], overlay: list[OverlayPlace]) -> dict[str, Place]:
+def apply(places: dict[str, Place], overlay: list[OverlayPlace], merged: dict[str, str] | None = None
+          ) -> dict[str, Place]:
     """`places` with the overlay merged: each overlay place added; an upstream place of the same
     (folded) name in the same spot is dropped and its spellings become aliases of the overlay place.
-    Then each alias row adds its names to its place (or to the overlay place that displaced it)."""
+    Then each alias row adds its names to its place (or to the place the build merged it into,
+    `merged`, or to the overlay place that displaced it)."""
     out = dict(places)
     displaced: dict[str, str] = {}  # upstream id -> the overlay place that took its spot
     for o in overlay:
@@ -291,7 +293,8 @@ def apply(places: dict[str, Place], overlay: list[OverlayPlace]) -> dict[str, Pl
     for o in overlay:  # aliases last: they may name an overlay place, or one an overlay place displaced
         if not o.is_alias:
             continue
-        target = out.get(o.place_id) or out.get(displaced.get(o.place_id, ""))
+        pid = (merged or {}).get(o.place_id, o.place_id)
+        target = out.get(pid) or out.get(displaced.get(pid, ""))
         if target is None:
             continue  # not in this index (the place is gone upstream, or another index): skipped
         extra = tuple(n for n in o.names() if n not in target.all_names())
@@ -310,7 +313,7 @@ def refresh(gazetteer, path: str | Path | None = None):
     from geodata.gazetteer import Gazetteer
 
     base = {pid: p for pid, p in gazetteer.places.items() if p.source != SOURCE}
-    merged = apply(base, read(path))
+    merged = apply(base, read(path), merged=gazetteer.meta.get("merged_ids"))
     added = {pid: p for pid, p in merged.items() if p.source == SOURCE}
     # upstream places that gained alias names: keyed anew
     renamed = {pid: p for pid, p in merged.items() if pid not in added and gazetteer.places.get(pid) != p}

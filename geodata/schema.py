@@ -112,7 +112,7 @@ class Location:
 
     @classmethod
     def from_resolution(cls, r: Resolution) -> "Location":
-        alts = [{"id": a.id, "name_en": a.name_en, "name_ar": a.name_ar,
+        alts = [{"id": a.id, "name_en": a.name_en, "name_ar": a.name_ar, "feature": a.kind,
                  "admin1": a.admin1.name_en if a.admin1 else None, "lat": a.lat, "lon": a.lon, "score": round(s, 2)}
                 for a, s in r.alternatives]
         return cls.from_place(r.place, text=r.text, start=r.start, end=r.end, precision=r.precision,

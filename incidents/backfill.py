@@ -277,13 +277,7 @@ def plan_texts(files: list[tuple[int, str]], blocksize: int) -> list[Partition]:
 # ---- reading a partition ------------------------------------------------------------------------
 def _json_row(line: str, where: str) -> Article:
     """One JSON Lines record as `incidents.articles.read_table` reads it."""
-    try:
-        row = json.loads(line)
-        if not isinstance(row, dict):
-            raise ValueError("not a JSON object")
-    except ValueError as exc:
-        raise ArticleError(f"{where}: not a JSON object ({exc})") from exc
-    return _articles._row_article({k: str(v) if v is not None else "" for k, v in row.items()}, where)
+    return _articles.json_row_article(line, where)
 
 
 def read_partition(p: Partition) -> Iterator[tuple[int, str, int, Article | ArticleError]]:

@@ -289,10 +289,10 @@ def cmd_load(args) -> int:
     from incidents.backfill import load
     from incidents.store import Store
 
-    store = Store(args.db)
-    summary = load(args.dir, store, show_progress=not args.quiet)
-    print(summary.text())
-    print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
+    with Store(args.db) as store:
+        summary = load(args.dir, store, show_progress=not args.quiet)
+        print(summary.text())
+        print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
     return 1 if summary.errors and not summary.articles else 0
 
 
@@ -312,12 +312,12 @@ def cmd_ingest(args) -> int:
 
     if args.workers < 1:
         raise ValueError(f"--workers {args.workers}: needs at least 1")
-    store = Store(args.db)
-    gp = Geoparser(path=args.gazetteer) if args.workers == 1 else None
-    summary = ingest_paths(args.paths, store, gp, show_progress=not args.quiet, workers=args.workers,
-                           gazetteer=args.gazetteer)
-    print(summary.text())
-    print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
+    with Store(args.db) as store:
+        gp = Geoparser(path=args.gazetteer) if args.workers == 1 else None
+        summary = ingest_paths(args.paths, store, gp, show_progress=not args.quiet, workers=args.workers,
+                               gazetteer=args.gazetteer)
+        print(summary.text())
+        print(f"store: {store.path} ({store.counts()['incidents']} incidents in all)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB" + (f" (largest worker {kids:.0f} MB)" if args.workers > 1 else ""))
@@ -375,6 +375,7 @@ def cmd_export(args) -> int:
             json.dump(gj, fh, ensure_ascii=False)
             n = len(gj["features"])
     finally:
+        store.close()
         if args.out:
             fh.close()
     print(f"{n} {what}(s) exported", file=sys.stderr)
@@ -396,13 +397,13 @@ def cmd_import_acled(args) -> int:
     except GazetteerMissing:
         gaz = None
         print("note: no gazetteer index; ACLED's own admin names are kept", file=sys.stderr)
-    store = Store(args.db)
     rows, errors = [], []
     for r in tqdm(read_acled(args.file, gaz), unit=" rows", desc="reading ACLED"):
         (errors if isinstance(r, str) else rows).append(r)
     key = f"acled:{os.path.abspath(args.file)}"
-    store.save_rows(key, {"title": f"ACLED export {os.path.basename(args.file)}", "source": "ACLED",
-                          "path": args.file, "origin": "acled"}, rows)
+    with Store(args.db) as store:
+        store.save_rows(key, {"title": f"ACLED export {os.path.basename(args.file)}", "source": "ACLED",
+                              "path": args.file, "origin": "acled"}, rows)
     print(f"{len(rows)} ACLED incident(s) imported from {args.file}; {len(errors)} row(s) skipped")
     for e in errors[:20]:
         print(f"  error: {e}")
@@ -477,7 +478,8 @@ def cmd_review_list(args) -> int:
     from incidents.review import queue
     from incidents.store import Store
 
-    rows = queue(Store(args.db, readonly=True), args.status)
+    with Store(args.db, readonly=True) as store:
+        rows = queue(store, args.status)
     if args.limit:
         rows = rows[:args.limit]
     keys = ("uid", "review_status", "reviewed_by", "reviewed_at", "date", "event_type", "sub_event_type",
@@ -498,9 +500,9 @@ def cmd_review_list(args) -> int:
 def _review(args, func, **kw) -> int:
     from incidents.store import Store
 
-    store = Store(args.db)
-    done = func(store, args.id, by=args.by, **kw)
-    inc = store.incident(args.id)
+    with Store(args.db) as store:
+        done = func(store, args.id, by=args.by, **kw)
+        inc = store.incident(args.id)
     print(f"{args.id}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
           f"{done['undone_by'] if done.get('undone_at') else done['by']}; now {inc['review_status']} at "
           f"{inc['name_en'] or inc['name_ar'] or inc['place_text']} ({inc['lat']}, {inc['lon']})")
@@ -555,9 +557,9 @@ def cmd_review_merge(args) -> int:
     from incidents.review import merge_groups
     from incidents.store import Store
 
-    store = Store(args.db)
-    merge_groups(store, args.ids[0], args.ids[1], by=args.by, note=args.note)
-    a, b = (store.incident(u) for u in args.ids)
+    with Store(args.db) as store:
+        merge_groups(store, args.ids[0], args.ids[1], by=args.by, note=args.note)
+        a, b = (store.incident(u) for u in args.ids)
     print(f"{args.ids[0]} and {args.ids[1]}: one event, {a['event_group']} ({a['event_sources']} source(s))")
     return 0 if a["event_group"] == b["event_group"] else 1
 
@@ -566,9 +568,9 @@ def cmd_review_split(args) -> int:
     from incidents.review import split_incident
     from incidents.store import Store
 
-    store = Store(args.db)
-    split_incident(store, args.id, by=args.by, note=args.note)
-    print(f"{args.id}: an event of its own, {store.incident(args.id)['event_group']}")
+    with Store(args.db) as store:
+        split_incident(store, args.id, by=args.by, note=args.note)
+        print(f"{args.id}: an event of its own, {store.incident(args.id)['event_group']}")
     return 0
 
 
@@ -583,7 +585,8 @@ def cmd_review_log(args) -> int:
 
     from incidents.store import Store
 
-    log = Store(args.db, readonly=True).reviews(args.id)
+    with Store(args.db, readonly=True) as store:
+        log = store.reviews(args.id)
     if args.json:
         json.dump(log, sys.stdout, ensure_ascii=False, indent=1)
         print()
@@ -600,10 +603,10 @@ def cmd_reprocess(args) -> int:
     from incidents.review import reprocess
     from incidents.store import Store
 
-    store = Store(args.db)
-    gp = Geoparser(path=args.gazetteer)
-    with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
-        out = reprocess(store, gp, progress=bar.update, only_new_names=args.only_new_names)
+    with Store(args.db) as store:
+        gp = Geoparser(path=args.gazetteer)
+        with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
+            out = reprocess(store, gp, progress=bar.update, only_new_names=args.only_new_names)
     if args.only_new_names:
         print(f"{len(out['new_names'])} new overlay name(s); {out['skipped']} article(s) without them skipped")
     print(f"{out['articles']} article(s) re-extracted: {out['incidents']} incident(s); {out['reviews_kept']} "

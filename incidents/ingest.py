@@ -37,7 +37,7 @@ class IngestSummary:
     def save(self, store: Store, art: Article, incidents: list | None, error: str | None = None) -> bool:
         """Save one extracted article (counted whatever happens); False when it is not stored."""
         self.articles += 1
-        self.warnings += [f"{art.path or art.title}: {w}" for w in art.warnings]
+        self.warnings += [f"{art.path or art.title or art.id}: {w}" for w in art.warnings]
         if error:
             self.errors.append(error)
             return False

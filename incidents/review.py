@@ -18,7 +18,11 @@ from datetime import date
 from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
 from incidents.store import Store, location_columns
 
-STATUSES = ("pending", "reviewed", "rejected")  # pending = review_status "auto"
+# the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
+# "auto" = review_status "auto" and nothing to check; then the analysts' "reviewed" and "rejected"
+STATUSES = ("pending", "auto", "reviewed", "rejected")
+SAME_PLACE_KM = 2.0  # two gazetteer entries of one name and kind this close are one place
+ADMIN_KINDS = ("governorate", "district", "subdistrict")
 LOW_CONFIDENCE = 0.5
 CLOSE_SCORE = 0.1  # a runner-up this close to the chosen place's score makes the choice doubtful
 
@@ -55,12 +59,41 @@ def attention(row: dict) -> tuple[int, list[str]]:
     if row.get("precision") is None or row["precision"] >= 2:
         reasons.append(f"coarse precision ({row.get('precision')})")
         score += 2
-    alts = loc.get("alternatives") or []
+    alts = [a for a in loc.get("alternatives") or [] if not same_place(loc, a)]
     if alts and confidence is not None and alts[0].get("score") is not None \
             and confidence - alts[0]["score"] <= CLOSE_SCORE:
         reasons.append(f"close alternative: {alts[0].get('name_en') or alts[0].get('name_ar')}")
         score += 2
     return score, reasons
+
+
+def _name_keys(p: dict) -> set[str]:
+    from geodata.normalize import name_keys
+
+    return {k for n in (p.get("name_ar"), p.get("name_en")) if n and (k := name_keys(n)[0])}
+
+
+def _is_admin(p: dict) -> bool:
+    """An administrative unit: by its kind, else (runners-up stored before they carried it) by its
+    source, Open-Syria's units (`osy:`)."""
+    kind = p.get("feature") or p.get("kind")
+    return kind in ADMIN_KINDS if kind else str(p.get("id") or "").startswith("osy:")
+
+
+def same_place(chosen: dict, alt: dict) -> bool:
+    """Is a runner-up the chosen place under another entry: the same id, a duplicate entry of the
+    same name within SAME_PLACE_KM, or the administrative unit named after the chosen town (or the
+    town a chosen unit is named after) in the same governorate? Such a runner-up is no doubt."""
+    from geopy.distance import great_circle
+
+    if alt.get("id") and alt.get("id") == chosen.get("id"):
+        return True
+    if not _name_keys(chosen) & _name_keys(alt):
+        return False
+    if None not in (chosen.get("lat"), chosen.get("lon"), alt.get("lat"), alt.get("lon")) and \
+            great_circle((chosen["lat"], chosen["lon"]), (alt["lat"], alt["lon"])).km <= SAME_PLACE_KM:
+        return True
+    return (_is_admin(alt) != _is_admin(chosen)) and bool(alt.get("admin1")) and alt.get("admin1") == chosen.get("admin1")
 
 
 def queue(store: Store, status: str = "pending", include_acled: bool = False) -> list[dict]:
@@ -72,12 +105,25 @@ def queue(store: Store, status: str = "pending", include_acled: bool = False) ->
     rows = list(store.incidents(where, ("auto" if status == "pending" else status,)))
     for r in rows:
         r["attention"], r["reasons"] = attention(r)
-    if status == "pending":
+    if status in ("pending", "auto"):  # Needs review: at least one reason; the others have nothing to check
+        rows = [r for r in rows if bool(r["reasons"]) == (status == "pending")]
+    if status in ("pending", "auto"):
         rows.sort(key=lambda r: (-r["attention"], r["confidence"] if r["confidence"] is not None else 0,
                                  r["date"] or "", r["uid"]))
     else:
         rows.sort(key=lambda r: (r["reviewed_at"] or "", r["uid"]), reverse=True)
     return rows
+
+
+def queue_counts(store: Store) -> dict[str, int]:
+    """{status: how many incidents `queue(store, status)` lists} for every queue in STATUSES."""
+    counts = {s: 0 for s in STATUSES}
+    for r in store.incidents("i.source_kind != 'acled'"):
+        status = r["review_status"]
+        if status == "auto":
+            status = "pending" if attention(r)[1] else "auto"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def candidates(row: dict) -> list[dict]:
@@ -242,7 +288,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
     since the last reprocess (every overlay name when no reprocess recorded them yet). Either way the
     overlay's names are recorded in the store's meta afterwards (unless an article failed). Returns counts: articles, incidents,
     reviews_kept, reviews_orphaned, skipped (articles not re-read), new_names, errors."""
-    from incidents.articles import article_from_text
+    from incidents.articles import Article
     from incidents.extract import extract
 
     names = overlay_names()
@@ -254,8 +300,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
         if only_new_names and not mentions(row["text"], new):
             out["skipped"] += 1
             continue
-        art = article_from_text(row["text"] or "", path=row["path"] or "", meta={
-            k: row[k] for k in ("title", "date", "source", "url", "language") if row[k]})
+        art = Article.from_stored(row)  # exactly what ingest read: a table row stays body, its date its date
         if art.key != row["key"]:
             out["errors"].append(f"{row['key']}: the stored text no longer gives the same article key; re-ingest it")
             continue

@@ -170,9 +170,11 @@ def test_review_actions_audit_and_undo(stored, real_gazetteer_path, capsys, monk
     db, kansafrah, saraqib = stored
     monkeypatch.setenv("USER", "rana")
     gaz = str(real_gazetteer_path)
-    pending = cli_json(capsys, "review", "list", "--json", "--db", str(db))
-    assert {r["uid"] for r in pending} == {kansafrah, saraqib}
-    assert all(r["review_status"] == "auto" and "reasons" in r for r in pending)
+    pending = cli_json(capsys, "review", "list", "--json", "--db", str(db))  # Needs review: with a reason
+    unchecked = cli_json(capsys, "review", "list", "--status", "auto", "--json", "--db", str(db))
+    assert {r["uid"] for r in pending + unchecked} == {kansafrah, saraqib}
+    assert all(r["review_status"] == "auto" and r["reasons"] for r in pending)
+    assert all(r["review_status"] == "auto" and not r["reasons"] for r in unchecked)
 
     # move Kansafrah's incident to a point; who defaults to $USER
     assert main(["review", "set-location", kansafrah, "--lat", str(MARAT[0]), "--lon", str(MARAT[1]),
@@ -239,9 +241,10 @@ def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
 
     store = Store(db_url)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(AR_VILLAGE, "village")], store, geoparser)
-    rows = queue(store)
+    rows = queue(store) + queue(store, "auto")  # Needs review, then the automatic ones with nothing to check
     assert rows[0]["article_key"].endswith("village") and rows[0]["place_text"] != "كنصفرة"
     assert rows[0]["attention"] > rows[-1]["attention"] and rows[0]["reasons"]
+    assert all(r["reasons"] for r in queue(store))
     assert attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3,
                       "precision": 3})[1][:2] == ["not in gazetteer", "low confidence (0.30)"]
 

@@ -57,7 +57,7 @@ INCIDENT_COLUMNS = ("article_key", "grp", "date", "time_precision", "event_type"
                     "passage_start", "passage_end", "place_start", "place_end", "evidence",
                     "source_kind", "external_id", "uid", "event_group")
 ARTICLE_COLUMNS = ("key", "id", "title", "date", "source", "url", "language", "path", "text", "origin",
-                   "ingested_at", "warnings")
+                   "ingested_at", "warnings", "body_start")
 _PUT_PLACE = ("INSERT INTO places (id, name_ar, name_en, feature, lat, lon, admin1, admin2) VALUES (?,?,?,?,?,?,?,?) "
               "ON CONFLICT (id) DO UPDATE SET name_ar = excluded.name_ar, name_en = excluded.name_en, "
               "feature = excluded.feature, lat = excluded.lat, lon = excluded.lon, admin1 = excluded.admin1, "
@@ -366,7 +366,7 @@ class Store:
             self._put_article(con, (
                 article_key, article_row.get("id", article_key), article_row.get("title", ""), None,
                 article_row.get("source", ""), "", "", article_row.get("path", ""), "", article_row.get("origin", ""),
-                time.time(), "[]"))
+                time.time(), "[]", 0))
             self._insert_incidents(con, article_key, rows, bulk=self.backend)
 
         self._write(write)
@@ -679,11 +679,13 @@ class Store:
 
     def incidents(self, where: str = "", params: Iterable = (), limit: int | None = None) -> Iterator[dict]:
         """Incident rows with their article's title/date/source/url/language and `event_sources`
-        (how many distinct articles report the incident's event group)."""
+        (how many distinct articles report the incident's event group). Ordered by date, then article,
+        then the order of extraction: the same order however and in whatever order the articles were
+        stored (ingest, a resumed ingest, reprocess, load)."""
         sql = _SELECT_INCIDENTS
         if where:
             sql += " WHERE " + where
-        sql += " ORDER BY i.date NULLS FIRST, i.rowid"
+        sql += " ORDER BY i.date NULLS FIRST, i.article_key, i.rowid"
         if limit:
             sql += f" LIMIT {int(limit)}"
         for row in self.con.execute(sql, tuple(params)):
@@ -712,7 +714,8 @@ class Store:
         return next(self.incidents("i.uid = ?", (uid,)), None)
 
     def news_articles(self) -> list[dict]:
-        """Every stored article that incidents are extracted from (not ACLED imports), by key."""
+        """Every stored article that incidents are extracted from (not ACLED imports), by key; each row
+        rebuilds the Article exactly as it was read (incidents.articles.Article.from_stored)."""
         return [dict(r) for r in self.con.execute("SELECT * FROM articles WHERE coalesce(origin, '') != 'acled' "
                                                   "ORDER BY key")]
 
@@ -775,7 +778,7 @@ def _article_row(article, origin: str) -> tuple:
     """An Article as a row of `articles` (ARTICLE_COLUMNS)."""
     return (article.key, article.id, article.title, article.date.isoformat() if article.date else None,
             article.source, article.url, article.language, article.path, article.text, origin, time.time(),
-            json.dumps(article.warnings, ensure_ascii=False))
+            json.dumps(article.warnings, ensure_ascii=False), article.body_start)
 
 
 def _incident_rows(article_key: str, incidents: list[dict]) -> tuple[list[tuple], dict, dict[str, Member]]:

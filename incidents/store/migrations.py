@@ -14,15 +14,19 @@ SQLite began at version 1 and grew step by step:
   4. Following feeds: `feeds`, one row per followed source with its state (conditional GET
      validators, last item seen, last check/success/error, counts), and `fetched`, one row per URL
      fetched (content hash, validators, the feed's `updated` date, the article it became, status).
+  5. articles.body_start: where the article's body begins, as it was read when it came in (so that
+     `reprocess` re-reads exactly that, a table row as body); filled for the stored articles with what
+     their ingest read (incidents.articles.stored_body_start).
 PostgreSQL starts at version 4 (the same tables and columns, in one baseline step) with PostGIS: a
-`geom` point generated from lat/lon with a GiST index, which region and box filters use.
+`geom` point generated from lat/lon with a GiST index, which region and box filters use; its step 5 is
+SQLite's.
 """
 
 from __future__ import annotations
 
 from incidents.groups import unique_uid
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # ---- SQLite ----------------------------------------------------------------------------------
 SQLITE_V1 = """
@@ -102,6 +106,16 @@ def _sqlite_v4(con) -> None:
     CREATE INDEX articles_id ON articles(id)""")
 
 
+def _v5(con) -> None:
+    """articles.body_start (both backends), filled for the stored articles with what their ingest read."""
+    from incidents.articles import stored_body_start
+
+    con.execute("ALTER TABLE articles ADD COLUMN body_start INTEGER")
+    rows = con.execute("SELECT key, text, title, path, origin FROM articles").fetchall()
+    con.executemany("UPDATE articles SET body_start = ? WHERE key = ?",
+                    [(stored_body_start(dict(r)), r["key"]) for r in rows])
+
+
 # ---- PostgreSQL + PostGIS ----------------------------------------------------------------------
 POSTGRES_V4 = """
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -159,6 +173,6 @@ def _postgres_v4(con) -> None:
 
 # dialect -> {version: the step that takes a store there from the version before}
 STEPS = {
-    "sqlite": {1: _sqlite_v1, 2: _sqlite_v2, 3: _sqlite_v3, 4: _sqlite_v4},
-    "postgresql": {4: _postgres_v4},
+    "sqlite": {1: _sqlite_v1, 2: _sqlite_v2, 3: _sqlite_v3, 4: _sqlite_v4, 5: _v5},
+    "postgresql": {4: _postgres_v4, 5: _v5},
 }

@@ -34,7 +34,13 @@ class SQLiteBackend:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            con.execute("PRAGMA journal_mode=WAL")
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as exc:  # a picture, a text file…: say so, as reading does
+                con.close()
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise
+                raise ValueError(f"{self.path}: not an incident store ({exc})") from exc
             con.execute("PRAGMA synchronous=NORMAL")  # WAL: safe from corruption; fsync at checkpoints
             con.execute("PRAGMA foreign_keys=ON")
         con.row_factory = sqlite3.Row
