@@ -139,7 +139,11 @@ def _fetch_options(p) -> None:
     _common(p)
     p.add_argument("--delay", type=float, default=2.0, metavar="SECONDS",
                    help="seconds between two requests to the same host (default 2; robots.txt may ask more)")
-    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="network timeout (default 20)")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                   help="seconds one request may take in all: connecting, redirects, the whole body (default 20)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="also fetch from hosts on loopback, private or link-local addresses (your own network); "
+                        "refused by default")
 
 
 def _register_review(sub) -> None:
@@ -646,7 +650,8 @@ def _feed_setup(args):
     store = Store(args.db)
     gp = Geoparser(path=args.gazetteer)
     stop, restore = _stop_on_signals()
-    return store, gp, Fetcher(delay=args.delay, timeout=args.timeout, stop=stop), restore
+    return store, gp, Fetcher(delay=args.delay, timeout=args.timeout, stop=stop,
+                              allow_private=args.allow_private), restore
 
 
 def cmd_watch(args) -> int:
