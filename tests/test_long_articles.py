@@ -73,3 +73,22 @@ def test_incidents_of_the_parts_point_into_the_whole_article(seed_text, geoparse
     second = [i for i in parts if i.place_start >= len(whole.text)][:len(single)]
     assert [(i.place_start - shift, i.location["id"], i.date) for i in second] == \
         [(i.place_start, i.location["id"], i.date) for i in single]
+
+
+def test_a_sentence_repeated_many_times_gets_its_uids_in_linear_time(monkeypatch):
+    """Storing: each repeat of one sentence used to try occurrence 0, 1, 2 … (n²/2 hashes)."""
+    import incidents.groups as groups
+
+    row = {"article_key": "a", "passage": "Shelling on Saraqib.", "place_start": 12, "passage_start": 0,
+           "sub_event_type": "Shelling/artillery/missile attack"}
+    slow_used: dict = {}
+    for _ in range(300):
+        slow_used[groups.unique_uid(row, slow_used)] = 1
+    calls = []
+    real = groups.incident_uid
+    monkeypatch.setattr(groups, "incident_uid", lambda r, n=0: calls.append(n) or real(r, n))
+    used, last = {}, {}
+    for _ in range(300):
+        used[groups.unique_uid(row, used, last)] = 1
+    assert list(used) == list(slow_used)  # the very same uids, in the same order
+    assert len(calls) <= 2 * 300
