@@ -24,7 +24,7 @@ from dashboard import addarticle, assets, auth, downloads, listview, panel
 from dashboard.data import admin_shapes, db_path, load_incidents, place_labels, store_version
 from dashboard.filters import REVIEW_STATUSES, Filters, apply, area_from_geojson
 from dashboard.i18n import LANGS, Tr, catalogue, pick
-from dashboard.mapview import (SYRIA_BOUNDS, base_map, clicked_rows, in_country, incident_layers,
+from dashboard.mapview import (SYRIA_BOUNDS, base_map, clicked_rows, configured_tiles, in_country, incident_layers,
                                marker_payload_for, robust_bounds, rows_at, view_for_bounds)
 from dashboard.timeline import periods, selected_range, timeline_chart
 
@@ -245,8 +245,7 @@ def map_and_list() -> None:
         labels = place_labels(str(gaz), gaz_version)
         villages_url = assets.static_json(f"villages-{abs(hash((str(gaz), gaz_version))):x}.json", labels["villages"]) \
             if labels["villages"] else None
-        tiles_url = st.session_state.get("tiles_url", "").strip()
-        tiles = (tiles_url, st.session_state.get("tiles_attr", "").strip() or tiles_url) if tiles_url else None
+        tiles = configured_tiles(st.session_state)
         fmap = base_map(shapes, bounds=st.session_state.first_bounds, tiles=tiles, labels=labels,
                         villages_url=villages_url, tr=tr)
         if st.session_state.get("fly_to") is not None:  # a list item: fly to its marker

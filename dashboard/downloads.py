@@ -21,12 +21,13 @@ def render(tr, db, df: pd.DataFrame) -> None:
     from incidents.acled import csv_text, to_geojson
 
     ids = set(df["rowid"])
+    safe = st.checkbox(tr("csv_neutralise"), value=True, key="csv_neutralise", help=tr("csv_neutralise_help"))
     if st.button(tr("prepare_downloads")):
         from incidents.store import Store
 
         store = Store(db, readonly=True)
         rows = [r for r in store.incidents() if r["rowid"] in ids]
         store.close()
-        st.download_button("CSV", csv_text(rows), "incidents.csv", "text/csv")
+        st.download_button("CSV", csv_text(rows, neutralise=safe), "incidents.csv", "text/csv")
         st.download_button("GeoJSON", json.dumps(to_geojson(rows), ensure_ascii=False), "incidents.geojson",
                            "application/geo+json")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 
 import folium
 import pandas as pd
@@ -395,6 +396,23 @@ def offline(element) -> None:
     element.default_css = []
 
 
+def configured_tiles(state) -> tuple[str, str] | None:
+    """The online tile layer the user configured — the map settings' URL (`state`: Streamlit's session
+    state), else $INCIDENTMAP_TILES — as (URL template, attribution); None: offline, no tiles."""
+    url = (state.get("tiles_url") or os.environ.get("INCIDENTMAP_TILES") or "").strip()
+    attribution = (state.get("tiles_attr") or os.environ.get("INCIDENTMAP_TILES_ATTRIBUTION") or "").strip()
+    return (url, attribution or url) if url else None
+
+
+def add_tiles(m: folium.Map, tiles) -> None:
+    """The tile layer `tiles` asks for (see base_map); none, so nothing is fetched, when it is None."""
+    if tiles is True:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
+    elif tiles:
+        url, attribution = tiles
+        folium.TileLayer(url, attr=attribution or url, name="tiles (online)").add_to(m)
+
+
 def base_map(shapes: dict | None = None, extent: pd.DataFrame | None = None, tiles=None,
              bounds=None, labels: dict | None = None, villages_url: str | None = None, tr=None) -> folium.Map:
     """What stays put while filters change: tiles, admin outlines, town labels, legend, the first
@@ -409,11 +427,7 @@ def base_map(shapes: dict | None = None, extent: pd.DataFrame | None = None, til
     m.options.update(maxZoom=18, minZoom=3)
     m.default_js = assets.MAP_JS + assets.CLUSTER_JS  # the cluster layer arrives later, its JS must not
     m.default_css = assets.MAP_CSS + assets.CLUSTER_CSS
-    if tiles is True:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
-    elif tiles:
-        url, attribution = tiles
-        folium.TileLayer(url, attr=attribution or url, name="tiles (online)").add_to(m)
+    add_tiles(m, tiles)
     for kind, weight, dash in (("governorate", 1.5, None), ("district", 0.6, "3 3")):
         fc = (shapes or {}).get(kind)
         if fc:

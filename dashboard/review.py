@@ -32,7 +32,7 @@ from dashboard import assets, auth
 from dashboard.data import admin_shapes, audit_log, find_places, gazetteer, incident_by_uid, review_counts, review_queue
 from dashboard.detail import passage_html, safe
 from dashboard.i18n import Tr
-from dashboard.mapview import EVENT_COLOURS, offline
+from dashboard.mapview import EVENT_COLOURS, add_tiles, configured_tiles, offline
 from incidents import review
 from incidents.store import Store
 
@@ -199,16 +199,18 @@ def _state(state: str, tr) -> str:
     return tr(f"review.state_{state}") if state in ("auto", "reviewed", "rejected") else state
 
 
-def _small_map(row: dict, cands: list[dict], pending: dict | None, shapes: dict | None, tr) -> folium.Map:
+def _small_map(row: dict, cands: list[dict], pending: dict | None, shapes: dict | None, tr,
+               tiles=None) -> folium.Map:
     """The incident where it is now (red), the other candidates (blue, numbered as in the list) and a
-    clicked point waiting to be confirmed (black)."""
+    clicked point waiting to be confirmed (black). Online tiles only when a tile layer was configured
+    (`tiles`, as the main map's): offline by default, the outlines show where things are."""
     here = (row.get("lat"), row.get("lon"))
     centre = here if here[0] is not None else next(((c["lat"], c["lon"]) for c in cands if c.get("lat")),
                                                    (35.0, 38.5))
     m = folium.Map(location=list(centre), zoom_start=ZOOM.get(row.get("precision") or 3, 8), tiles=None,
                    control_scale=True)
     m.default_js, m.default_css = list(assets.MAP_JS), list(assets.MAP_CSS)
-    folium.TileLayer("OpenStreetMap").add_to(m)
+    add_tiles(m, tiles)
     for kind, weight in (("governorate", 1.5), ("district", 0.6)):  # readable when tiles cannot load
         if (shapes or {}).get(kind):
             folium.GeoJson(shapes[kind], interactive=False, style_function=lambda _f, w=weight: {
@@ -443,8 +445,8 @@ def render(db: Path, gaz_path: Path, df_all=None, tr=None) -> None:
         pending = map_state.get("last_clicked") if isinstance(map_state, dict) else None
         st.caption(tr("review.map_caption"))
         shapes = admin_shapes(str(gaz_path), gaz_path.stat().st_mtime) if gaz_path.exists() else None
-        out = st_folium(_small_map(row, cands, pending, shapes, tr), key=map_key, height=380,
-                        use_container_width=True, returned_objects=["last_clicked"])
+        small = _small_map(row, cands, pending, shapes, tr, tiles=configured_tiles(st.session_state))
+        out = st_folium(small, key=map_key, height=380, use_container_width=True, returned_objects=["last_clicked"])
         click = (out or {}).get("last_clicked") or pending  # redrawn with the pending point, it reports none
         if click:
             lat, lon = round(float(click["lat"]), 5), round(float(click["lng"]), 5)

@@ -9,6 +9,8 @@ import argparse
 import json
 import sys
 
+from geodata.printable import printable as P  # free text in listings: escaped, one field on one line
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("gazetteer", help="build or inspect the offline gazetteer index")
@@ -138,8 +140,8 @@ def cmd_geocode(args) -> int:
     else:
         for r in rows:
             where = f"{r['lat']:.4f},{r['lon']:.4f}" if r["lat"] is not None else "-"
-            print(f"{r['start']:>6}-{r['end']:<6} {r['text']}\t{r['name_en'] or '?'}\t{r['feature'] or ''}\t"
-                  f"{r['admin1'] or ''}\t{where}\tp{r['precision']}\tc{r['confidence']}")
+            print(f"{r['start']:>6}-{r['end']:<6} {P(r['text'])}\t{P(r['name_en'] or '?')}\t{P(r['feature'])}\t"
+                  f"{P(r['admin1'])}\t{where}\tp{r['precision']}\tc{r['confidence']}")
     return 0
 
 

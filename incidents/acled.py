@@ -1,6 +1,13 @@
 """ACLED interchange: import an ACLED export as incidents, export incidents as ACLED-style CSV
 (plus our own columns: passage, offsets, confidence, event group) or as GeoJSON points; or export
-one row per real-world event (event group) in the same layout."""
+one row per real-world event (event group) in the same layout.
+
+CSV exports are opened in spreadsheets, and their text comes from parties to a war: a text cell
+beginning with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula
+(`=HYPERLINK(…)`, `+cmd|' /C calc'!A0`). `write_csv` neutralises such cells the way OWASP
+recommends (a single quote in front: the spreadsheet shows the text, runs nothing); numbers are
+left alone. `neutralise=False` writes the text verbatim, for programs that read the CSV.
+"""
 
 from __future__ import annotations
 
@@ -126,14 +133,27 @@ def to_event_row(event: tuple[str, list[dict]]) -> dict:
     return row
 
 
-def write_csv(items: Iterable, out, row=to_acled_row) -> int:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """A text cell a spreadsheet would read as a formula, with a single quote in front (OWASP's
+    CSV-injection advice); any other value unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(items: Iterable, out, row=to_acled_row, neutralise: bool = True) -> int:
     """Write export rows; `row` turns an item into one (to_acled_row for incidents, to_event_row
-    for Store.events)."""
+    for Store.events). `neutralise` (the default) guards the text cells against formula injection
+    (see the module's docstring); False writes them verbatim for machine readers."""
     w = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     w.writeheader()
     n = 0
     for i in items:
-        w.writerow(row(i))
+        r = row(i)
+        w.writerow({k: neutralise_cell(v) for k, v in r.items()} if neutralise else r)
         n += 1
     return n
 
@@ -150,7 +170,7 @@ def to_geojson(items: Iterable, row=to_acled_row) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def csv_text(incidents: Iterable[dict]) -> str:
+def csv_text(incidents: Iterable[dict], neutralise: bool = True) -> str:
     buf = io.StringIO()
-    write_csv(incidents, buf)
+    write_csv(incidents, buf, neutralise=neutralise)
     return buf.getvalue()

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from geodata import cli as geodata_cli
+from geodata.printable import printable as P  # free text in listings: escaped, one field on one line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="file to write (default: standard output)")
     e.add_argument("--include-rejected", action="store_true",
                    help="also export the incidents an analyst rejected (left out by default)")
+    e.add_argument("--no-neutralise", dest="neutralise", action="store_false",
+                   help="CSV: write text cells verbatim, for programs; by default a cell beginning with = + - @ "
+                        "tab or CR gets a ' in front so a spreadsheet shows it instead of running it as a formula")
     _common(e, gazetteer=False)
     e.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     e.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
@@ -135,7 +139,11 @@ def _fetch_options(p) -> None:
     _common(p)
     p.add_argument("--delay", type=float, default=2.0, metavar="SECONDS",
                    help="seconds between two requests to the same host (default 2; robots.txt may ask more)")
-    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="network timeout (default 20)")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                   help="seconds one request may take in all: connecting, redirects, the whole body (default 20)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="also fetch from hosts on loopback, private or link-local addresses (your own network); "
+                        "refused by default")
 
 
 def _register_review(sub) -> None:
@@ -345,8 +353,8 @@ def cmd_extract(args) -> int:
     else:
         for i in out:
             loc = i["location"]
-            print(f"{i['date']}\t{i['sub_event_type']}\t{loc['name_en']} ({loc['name_ar']}) p{loc['precision']}\t"
-                  f"{', '.join(a['name'] + '/' + a['role'] for a in i['actors'])}")
+            print(f"{i['date']}\t{i['sub_event_type']}\t{P(loc['name_en'])} ({P(loc['name_ar'])}) p{loc['precision']}\t"
+                  f"{P(', '.join(a['name'] + '/' + a['role'] for a in i['actors']))}")
     return 1 if errors and not out else 0
 
 
@@ -369,7 +377,7 @@ def cmd_export(args) -> int:
     fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
         if args.format == "csv":
-            n = write_csv(items, fh, row=row)
+            n = write_csv(items, fh, row=row, neutralise=args.neutralise)
         else:
             gj = to_geojson(items, row=row)
             json.dump(gj, fh, ensure_ascii=False)
@@ -406,7 +414,7 @@ def cmd_import_acled(args) -> int:
                               "path": args.file, "origin": "acled"}, rows)
     print(f"{len(rows)} ACLED incident(s) imported from {args.file}; {len(errors)} row(s) skipped")
     for e in errors[:20]:
-        print(f"  error: {e}")
+        print(f"  error: {P(e)}")
     return 0
 
 
@@ -442,8 +450,8 @@ def cmd_places_list(args) -> int:
         print()
     else:
         for r in rows:
-            where = f"→ {r['place_id']}" if r.get("place_id") else f"{float(r['lat']):.5f},{float(r['lon']):.5f}"
-            print(f"{r['id']}\t{r['name_ar']}\t{r['name_en']}\t{r['kind']}\t{where}")
+            where = f"→ {P(r['place_id'])}" if r.get("place_id") else f"{float(r['lat']):.5f},{float(r['lon']):.5f}"
+            print(f"{P(r['id'])}\t{P(r['name_ar'])}\t{P(r['name_en'])}\t{P(r['kind'])}\t{where}")
     return 0
 
 
@@ -468,7 +476,7 @@ def cmd_places_remove(args) -> int:
 
     p = overlay.remove(args.id)
     what = f"alias of {p.place_id}" if p.is_alias else "place"
-    print(f"removed {p.id} ({p.name_ar or p.name_en}, {what}) from {overlay.overlay_path()}")
+    print(f"removed {P(p.id)} ({P(p.name_ar or p.name_en)}, {what}) from {overlay.overlay_path()}")
     return 0
 
 
@@ -490,9 +498,9 @@ def cmd_review_list(args) -> int:
         print()
         return 0
     for r in rows:
-        print(f"{r['uid']}\t{r['date']}\t{r['sub_event_type'] or r['event_type']}\t{r['place_text']} → "
-              f"{r['name_en'] or r['name_ar'] or '?'} p{r['precision']} c{r['confidence']}\t"
-              f"{'; '.join(r['reasons']) or r['review_status']}")
+        print(f"{r['uid']}\t{r['date']}\t{P(r['sub_event_type'] or r['event_type'])}\t{P(r['place_text'])} → "
+              f"{P(r['name_en'] or r['name_ar'] or '?')} p{r['precision']} c{r['confidence']}\t"
+              f"{P('; '.join(r['reasons']) or r['review_status'])}")
     print(f"{len(rows)} incident(s) {args.status}", file=sys.stderr)
     return 0
 
@@ -503,9 +511,9 @@ def _review(args, func, **kw) -> int:
     with Store(args.db) as store:
         done = func(store, args.id, by=args.by, **kw)
         inc = store.incident(args.id)
-    print(f"{args.id}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
-          f"{done['undone_by'] if done.get('undone_at') else done['by']}; now {inc['review_status']} at "
-          f"{inc['name_en'] or inc['name_ar'] or inc['place_text']} ({inc['lat']}, {inc['lon']})")
+    print(f"{P(args.id)}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
+          f"{P(done['undone_by'] if done.get('undone_at') else done['by'])}; now {inc['review_status']} at "
+          f"{P(inc['name_en'] or inc['name_ar'] or inc['place_text'])} ({inc['lat']}, {inc['lon']})")
     return 0
 
 
@@ -591,8 +599,8 @@ def cmd_review_log(args) -> int:
         json.dump(log, sys.stdout, ensure_ascii=False, indent=1)
         print()
     for r in [] if args.json else log:
-        print(f"{r['at']}\t{r['by']}\t{r['action']}\t{json.dumps(r['value'], ensure_ascii=False)}\t"
-              f"{r['note'] or ''}{'  (undone by ' + r['undone_by'] + ')' if r['undone_at'] else ''}")
+        print(f"{r['at']}\t{P(r['by'])}\t{P(r['action'])}\t{P(json.dumps(r['value'], ensure_ascii=False))}\t"
+              f"{P(r['note'])}{'  (undone by ' + P(r['undone_by']) + ')' if r['undone_at'] else ''}")
     return 0
 
 
@@ -613,7 +621,7 @@ def cmd_reprocess(args) -> int:
           f"reviewed incident(s) kept, {out['reviews_orphaned']} orphaned (their passage is gone); "
           f"{len(out['errors'])} error(s)")
     for e in out["errors"][:20]:
-        print(f"  error: {e}")
+        print(f"  error: {P(e)}")
     return 1 if out["errors"] and not out["articles"] else 0
 
 
@@ -645,7 +653,8 @@ def _feed_setup(args):
     store = Store(args.db)
     gp = Geoparser(path=args.gazetteer)
     stop, restore = _stop_on_signals()
-    return store, gp, Fetcher(delay=args.delay, timeout=args.timeout, stop=stop), restore
+    return store, gp, Fetcher(delay=args.delay, timeout=args.timeout, stop=stop,
+                              allow_private=args.allow_private), restore
 
 
 def cmd_watch(args) -> int:

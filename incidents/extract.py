@@ -31,6 +31,7 @@ from incidents.articles import Article
 from geodata.normalize import DIGITS
 from incidents.dates import PUBLICATION_DATE, DateMention, EventDate, date_mentions, relative_date
 from incidents.lexicon import Hit, actor_mentions, event_cues
+from incidents.longtext import PART_CHARS, extract_in_parts
 
 _NONE_REPORTED = re.compile(
     r"(?:(?:من\s+)?دون\s+(?:ورود\s+)?أنباء\s+عن\s+(?:وقوع\s+)?(?:إصابات|ضحايا|قتلى)|لم\s+ترد\s+أنباء\s+عن\s+(?:إصابات|ضحايا)|"
@@ -206,6 +207,8 @@ def _dates_for(place_pos: int, nth: int, count: int, s: int, e: int, text: str, 
 
 
 def extract(article: Article, geoparser) -> list[Incident]:
+    if len(article.text) - article.body_start > PART_CHARS:  # a long article: in parts, linear time
+        return extract_in_parts(article, geoparser, extract)
     text = article.text
     body = article.body_start
     resolutions = geoparser.parse(text)

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from geodata.printable import printable as P
 from incidents.articles import Article
 from incidents.fetch import FetchError, Fetcher, Response, decode_html
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-SOURCE_KEYS = {"url", "label", "language", "interval", "enabled"}
+SOURCE_KEYS = {"url", "label", "language", "interval", "enabled", "allow_private"}
 MAX_ITEMS_PER_FEED = 100  # newest items of one feed read per round
 
 
@@ -51,6 +52,7 @@ class Source:
     language: str = ""
     interval: float | None = None  # minutes between two reads (None: watch's --every)
     enabled: bool = True
+    allow_private: bool = False  # a feed on your own network: it and its items may be on private addresses
 
     @property
     def name(self) -> str:
@@ -106,18 +108,19 @@ class WatchSummary:
                  f"{self.total('duplicates')} duplicate(s), {self.total('seen')} item(s) seen before; "
                  f"{self.total('incidents')} incident(s) stored; {len(self.errors)} error(s)"
                  + ("; stopped early" if self.stopped else "")]
-        for s in self.sources:
+        for s in self.sources:  # labels, URLs and reasons come from feeds: escaped, one line each
             what = s.reason if s.status == "error" else s.status
-            lines.append(f"  {s.kind} {s.label or s.url}: {what}; {s.items} item(s), {s.new} new, "
-                         f"{s.replaced} replaced, {s.incidents} incident(s)" + (f" ({s.url})" if s.label else ""))
-        lines += [f"  error: {url}: {reason}" for url, reason in self.errors]
+            lines.append(f"  {s.kind} {P(s.label or s.url)}: {P(what)}; {s.items} item(s), {s.new} new, "
+                         f"{s.replaced} replaced, {s.incidents} incident(s)" + (f" ({P(s.url)})" if s.label else ""))
+        lines += [f"  error: {P(url)}: {P(reason)}" for url, reason in self.errors]
         return "\n".join(lines)
 
 
 # ---- the feeds file ---------------------------------------------------------------------------------
 def load_feeds(path: str | Path) -> list[Source]:
     """The sources of a TOML feeds file: `[[feed]]` tables with url (required), label, language,
-    interval (minutes) and enabled (default true)."""
+    interval (minutes), enabled (default true) and allow_private (default false: the feed and its
+    items may be on loopback/private addresses, for a feed on your own network)."""
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -137,9 +140,12 @@ def load_feeds(path: str | Path) -> list[Source]:
         interval = entry.get("interval")
         if interval is not None and (not isinstance(interval, (int, float)) or interval <= 0):
             raise FeedsFileError(f"{where}: interval is minutes, a number above 0")
+        private = entry.get("allow_private", False)
+        if not isinstance(private, bool):
+            raise FeedsFileError(f"{where}: allow_private is true or false")
         out.append(Source(url=str(entry["url"]), label=str(entry.get("label", "")),
                           language=str(entry.get("language", "")), interval=interval,
-                          enabled=bool(entry.get("enabled", True))))
+                          enabled=bool(entry.get("enabled", True)), allow_private=private))
     return out
 
 
@@ -204,7 +210,7 @@ def article_from_html(markup: str, url: str, language: str = "", source: str = "
 
 def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceResult, language: str = "",
                  source: str = "", feed_url: str | None = None, entry_updated: str | None = None,
-                 resp: Response | None = None) -> None:
+                 resp: Response | None = None, allow_private: bool = False) -> None:
     """Fetch (unless `resp` is given), extract and store one article page; count it in `result`."""
     from incidents.extract import extract
 
@@ -212,7 +218,7 @@ def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceRes
     try:
         if resp is None:
             resp = fetcher.get(url, etag=known and known["etag"], modified=known and known["modified"],
-                               accept=PAGE_ACCEPT)
+                               accept=PAGE_ACCEPT, allow_private=allow_private)
         if resp.status == 304:
             store.save_fetched(url, **{**(known or {}), "entry_updated": entry_updated, "feed_url": feed_url,
                                        "status": "unchanged", "error": None})
@@ -221,8 +227,10 @@ def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceRes
         markup, _enc = decode_html(resp.body, resp.content_type, url)
         canonical = _page_canonical(markup, resp.url)
         art, author = article_from_html(markup, canonical, language=language, source=source)
-    except (FetchError, ValueError) as exc:
-        reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+    except Exception as exc:  # noqa: BLE001 - one unreadable page (a charset that is no text encoding,
+        # markup that trips the extractor) is an error for that item, never for the whole feed
+        reason = exc.reason if isinstance(exc, FetchError) else (
+            str(exc) if isinstance(exc, ValueError) else f"{exc.__class__.__name__}: {exc}")
         result.errors.append((url, reason))
         store.save_fetched(url, status="error", error=reason, feed_url=feed_url, entry_updated=None)
         return
@@ -272,7 +280,8 @@ def _poll_source(src: Source, store, geoparser, fetcher: Fetcher, stop: threadin
     result = SourceResult(url=src.url, label=src.label)
     now = time.time()
     try:
-        resp = fetcher.get(src.url, etag=state.get("etag"), modified=state.get("modified"), accept=FEED_ACCEPT)
+        resp = fetcher.get(src.url, etag=state.get("etag"), modified=state.get("modified"), accept=FEED_ACCEPT,
+                           allow_private=src.allow_private)
     except FetchError as exc:
         result.status, result.reason = "error", exc.reason
         store.save_feed_state(src.url, label=src.label, last_checked=now, last_error=exc.reason,
@@ -332,7 +341,8 @@ def _read_entries(src: Source, parsed, store, geoparser, fetcher: Fetcher, stop:
             result.seen += 1
             continue
         _ingest_page(link, store, geoparser, fetcher, result, language=language,
-                     source=src.label or parsed.feed.get("title", ""), feed_url=src.url, entry_updated=updated)
+                     source=src.label or parsed.feed.get("title", ""), feed_url=src.url, entry_updated=updated,
+                     allow_private=src.allow_private)
 
 
 # ---- the face -------------------------------------------------------------------------------------------

@@ -115,13 +115,21 @@ def incident_uid(row: Mapping, occurrence: int = 0) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
-def unique_uid(row: Mapping, used) -> str:
+def unique_uid(row: Mapping, used, last: dict | None = None) -> str:
     """The incident's uid, told apart from the ones in `used` (a repeated sentence, a repeated
-    ACLED id) by its occurrence number."""
-    n, uid = 0, incident_uid(row)
+    ACLED id) by its occurrence number. `last` (one dict per batch of rows) remembers the last
+    occurrence given to each first uid, so a sentence repeated n times costs n hashes, not n²/2
+    (the answer is the same: the occurrences before it are all taken)."""
+    first = uid = incident_uid(row)
+    n = 0
+    if last is not None and first in last:
+        n = last[first] + 1
+        uid = incident_uid(row, n)
     while uid in used:
         n += 1
         uid = incident_uid(row, n)
+    if last is not None:
+        last[first] = n
     return uid
 
 

@@ -233,3 +233,23 @@ def test_safe_text_escapes_html_and_markdown_code_spans():
     from dashboard.detail import safe
 
     assert safe("Ma`arrat an Nu`man <b>") == "Ma&#96;arrat an Nu&#96;man &lt;b&gt;" and safe(None) == ""
+
+
+def test_review_small_map_has_tiles_only_when_configured(monkeypatch):
+    """Issue 19: the Review view's map asked OpenStreetMap for tiles although none was configured."""
+    from dashboard.i18n import Tr
+    from dashboard.mapview import configured_tiles
+    from dashboard.review import _small_map
+
+    row = {"lat": 35.86, "lon": 36.8, "precision": 1, "name_en": "Saraqib", "place_text": "سراقب"}
+    monkeypatch.delenv("INCIDENTMAP_TILES", raising=False)
+    assert configured_tiles({}) is None
+    offline_html = _small_map(row, [], None, None, Tr("en"), tiles=configured_tiles({})).get_root().render()
+    assert "tile.openstreetmap.org" not in offline_html and "tileLayer" not in offline_html
+    monkeypatch.setenv("INCIDENTMAP_TILES", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    tiles = configured_tiles({})
+    assert tiles == ("http://127.0.0.1:9/{z}/{x}/{y}.png", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    online_html = _small_map(row, [], None, None, Tr("en"), tiles=tiles).get_root().render()
+    assert "http://127.0.0.1:9/{z}/{x}/{y}.png" in online_html
+    assert configured_tiles({"tiles_url": " https://t.example/{z}/{x}/{y}.png ", "tiles_attr": "T"}) == \
+        ("https://t.example/{z}/{x}/{y}.png", "T")  # the map settings win over the environment

@@ -107,7 +107,9 @@ def server():
 
 
 def fetcher(**kw) -> Fetcher:
-    return Fetcher(**{"delay": 0.0, "timeout": 0.5, "retries": 1, "backoff": 0.01, **kw})
+    # The fixture server listens on 127.0.0.1, which the fetcher refuses by default (issue 19):
+    # these tests allow private addresses explicitly.
+    return Fetcher(**{"delay": 0.0, "timeout": 0.5, "retries": 1, "backoff": 0.01, "allow_private": True, **kw})
 
 
 def places(store: Store, url_part: str = "") -> set[str]:
@@ -299,7 +301,8 @@ def test_cli_watch_once_and_fetch(server, real_gazetteer_path, tmp_path, db_url,
     from incidents.cli import main
 
     db = db_url
-    common = ["--db", db, "--gazetteer", str(real_gazetteer_path), "--delay", "0", "--timeout", "1"]
+    common = ["--db", db, "--gazetteer", str(real_gazetteer_path), "--delay", "0", "--timeout", "1",
+              "--allow-private"]  # the fixture server is on 127.0.0.1
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(f'[[feed]]\nurl = "{server.base}/atom.xml"\nlabel = "Atom fixture"\n\n'
                      f'[[feed]]\nurl = "{server.base}/off.xml"\nenabled = false\n', encoding="utf-8")
@@ -321,7 +324,8 @@ def test_cli_watch_runs_until_sigterm_and_stops_cleanly(server, real_gazetteer_p
 
     db = db_url
     proc = subprocess.Popen([sys.executable, "-m", "incidents.cli", "watch", server.base + "/atom.xml", "--every", "60",
-                             "--db", str(db), "--gazetteer", str(real_gazetteer_path), "--delay", "0"],
+                             "--db", str(db), "--gazetteer", str(real_gazetteer_path), "--delay", "0",
+                             "--allow-private"],  # the fixture server is on 127.0.0.1
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         line = proc.stdout.readline()  # the first round's summary: then it sleeps until the next round

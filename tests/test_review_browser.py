@@ -61,9 +61,9 @@ def _log(db, uid: str) -> list[dict]:
         store.close()
 
 
-def _open_review(browser, url):
-    """A new browser session on the Review view: it asks for the reviewer's name once."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+def _open_review(browser, url, page=None):
+    """A new browser session on the Review view (or `page`): it asks for the reviewer's name once."""
+    page = page or browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(url + "?view=review")
     page.wait_for_selector("text=Who is reviewing?", timeout=60_000)
     box = page.get_by_label("Your name")
@@ -100,6 +100,39 @@ def test_queue_shows_the_unknown_village_first_with_its_passage_and_candidates(s
     assert page.get_by_text("Candidates (").count() == 1
     page.wait_for_selector(MAP_IFRAME, timeout=30_000)
     page.close()
+
+
+def test_the_review_view_fetches_nothing_from_the_network_without_a_tile_layer(site, browser):
+    """Issue 19: it loaded six OpenStreetMap tiles on opening although the product is offline by
+    default. Every request of the page and its map frame is recorded; any to another host than the
+    test's own server is blocked and fails the test."""
+    from urllib.parse import urlsplit
+
+    url, _db, village, _k = site
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    outside, local = [], []
+
+    def route(r):
+        host = urlsplit(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            local.append(r.request.url)
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    try:
+        page = _open_review(browser, url, context.new_page())
+        assert _on_screen(page) == village
+        page.wait_for_selector(MAP_IFRAME, timeout=30_000)
+        frame = page.locator(MAP_IFRAME).element_handle().content_frame()
+        frame.wait_for_function("() => window.map && window.map.getSize().x > 0", timeout=30_000)
+        frame.wait_for_selector("path.leaflet-interactive", timeout=30_000)  # outlines and markers drawn
+        time.sleep(2)  # tiles would have been asked for by now
+        assert local and outside == [], outside
+        assert frame.locator("img.leaflet-tile").count() == 0
+    finally:
+        context.close()
 
 
 def test_click_to_place_on_the_small_map_then_undo(site, browser):

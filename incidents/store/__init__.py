@@ -784,7 +784,7 @@ def _article_row(article, origin: str) -> tuple:
 def _incident_rows(article_key: str, incidents: list[dict]) -> tuple[list[tuple], dict, dict[str, Member]]:
     """An article's incident dicts as rows of `incidents` (INCIDENT_COLUMNS; each with its uid and its
     own event group), the places they point at, and the incidents as Members by uid."""
-    rows, places, members = [], {}, {}
+    rows, places, members, occurrences = [], {}, {}, {}
     for d in incidents:
         loc = Location.from_dict(d["location"]).to_dict()  # one typed shape, whoever built the row
         actors = d.get("actors") or []
@@ -799,7 +799,7 @@ def _incident_rows(article_key: str, incidents: list[dict]) -> tuple[list[tuple]
                "evidence": json.dumps(d.get("evidence") or [], ensure_ascii=False),
                "source_kind": d.get("source_kind", "news"), "external_id": d.get("external_id"),
                "uid": None, "event_group": None}
-        row["uid"] = unique_uid(row, members)
+        row["uid"] = unique_uid(row, members, occurrences)
         m = Member.from_row(row)
         row["event_group"] = own_group(m)
         members[m.uid] = m
