@@ -304,7 +304,7 @@ if len(df):
         _tick()
 
 # ---- table, downloads, adding articles -----------------------------------------------------------
-downloads.render(tr, DB, df)
+downloads.render(tr, DB, df, filters, gazetteer_path())
 
 
 def _added() -> None:

@@ -372,3 +372,60 @@ def test_cli_report_html_with_the_export_filters(tmp_path, store_path):
     assert "http://" not in doc.split("<script>")[0].replace('http://www.w3.org', '')  # nothing to fetch
     r = _cli("report", "--db", str(store_path), "--out", str(tmp_path / "r.txt"))
     assert r.returncode == 2 and "FILE.html or FILE.pdf" in r.stderr
+
+
+# ---- the dashboard's downloads ---------------------------------------------------------------
+@pytest.fixture
+def dashboard(tmp_path, store_path):
+    """The dashboard served on 127.0.0.1 over the test rows' store (no gazetteer: no outlines)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
+    from test_dashboard_browser import serving
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(store_path, home / "incidents.sqlite")
+    env = dict(os.environ, INCIDENTMAP_HOME=str(home), PYTHONPATH=str(ROOT))
+    with serving(env) as url:
+        yield url
+
+
+def _download(page, label: str) -> bytes:
+    with page.expect_download(timeout=60_000) as d:
+        page.get_by_role("button", name=label).click()
+    return Path(d.value.path()).read_bytes()
+
+
+@pytest.mark.browser
+def test_dashboard_downloads_exactly_what_the_filters_show(dashboard, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(dashboard + "?gov=Idlib")
+    page.wait_for_selector("#incident-count", timeout=60_000)
+    page.wait_for_function("document.querySelector('#incident-count').innerText.startsWith('3 of 4')",
+                           timeout=30_000)
+    page.get_by_text("Table and downloads (3 incidents)").click()
+    page.get_by_role("button", name="KML (Google Earth)").wait_for(timeout=30_000)
+    kml = ET.fromstring(_download(page, "KML (Google Earth)"))
+    assert {m.findtext(f"{KML}name") for m in kml.iter(f"{KML}Placemark")} == {"Kansafra", "Saraqib"}
+    assert len(list(kml.iter(f"{KML}Placemark"))) == 3
+    gpkg = _download(page, "GeoPackage (QGIS)")
+    assert gpkg[:16] == b"SQLite format 3\x00"
+    doc = _download(page, "Report (HTML)").decode("utf-8")
+    assert doc.count('<article class="ev"') == 3 and "بلدة <mark>كنصفرة</mark>" in doc and "ريف حماة" not in doc
+    assert "governorate</b>: Idlib" in doc
+    pdf = _download(page, "Report (PDF)")
+    assert pdf[:5] == b"%PDF-"
+    page.close()
+
+
+@pytest.mark.browser
+def test_dashboard_report_in_the_interface_language(dashboard, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(dashboard + "?lang=ar")
+    page.wait_for_selector("#incident-count", timeout=60_000)
+    page.get_by_text("الجدول والتنزيلات").click()
+    page.get_by_role("button", name="التقرير (HTML)").wait_for(timeout=30_000)
+    doc = _download(page, "التقرير (HTML)").decode("utf-8")
+    assert '<html lang="ar" dir="rtl">' in doc and "تقرير الوضع" in doc
+    assert doc.count('<article class="ev"') == 4
+    page.close()
