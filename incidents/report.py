@@ -162,9 +162,12 @@ def counts_html(w: Words, s: dict, gov_ar: dict) -> str:
     gov = table(w("by_governorate"), s["by_governorate"],
                 lambda k: (gov_ar.get(k) or k if w.rtl else k) or w("no_governorate"))
     typ = table(w("by_type"), s["by_type"], w.event_type)
-    weeks = table(w("by_week"), [(k, n) for k, n in reversed(s["by_week"])], lambda k: w.date(k))
+    # weeks: a list in columns (six years are 300 lines), newest first
+    top = max((n for _, n in s["by_week"]), default=1) or 1
+    weeks = "".join(f'<div class="wk"><span>{_esc(w.date(k))}</span><span class="n">{w.num(n)}</span>'
+                    f'<i style="width:{40 * n / top:.1f}px"></i></div>' for k, n in reversed(s["by_week"]))
     return f'<section id="counts"><h2>{_esc(w("counts"))}</h2><div class="cols">{gov}{typ}</div>' \
-           f'<div class="weeks">{weeks}</div></section>'
+           f'<div class="weeks"><b>{_esc(w("by_week"))}</b><div class="wklist">{weeks}</div></div></section>'
 
 
 def precision_html(w: Words, s: dict) -> str:
@@ -343,7 +346,7 @@ def static_map_svg(w: Words, events: list[Event], shapes: dict, labels: dict, wi
 MAP_SCRIPT = """
 (function () {
   var D = JSON.parse(document.getElementById('report-data').textContent);
-  var map = L.map('map', {preferCanvas: D.canvas, zoomSnap: 0.5, maxZoom: 18, minZoom: 4});
+  var map = L.map('map', {preferCanvas: D.canvas, zoomSnap: 0.25, maxZoom: 18, minZoom: 4});
   window.reportMap = map;
   map.fitBounds(D.bounds);
   [['district', 0.6, '3 3'], ['governorate', 1.5, null]].forEach(function (k) {
@@ -465,13 +468,15 @@ header p { margin: 3px 0; } header ul { margin: 2px 0; padding-inline-start: 22p
 .legend i { display: inline-block; width: 11px; height: 11px; border-radius: 50%; border: 1px solid #222;
   margin-inline-end: 5px; vertical-align: -1px; }
 .legend i.approx { border: 2px dashed #555; background: none; }
-.cols { display: flex; flex-wrap: wrap; gap: 24px; }
+.cols { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 table.counts { border-collapse: collapse; min-width: 300px; }
 table.counts caption { font-weight: bold; text-align: start; padding: 4px 0; }
 table.counts td { padding: 2px 8px; border-bottom: 1px solid #eee; }
 td.n { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.bar { width: 160px; } td.bar i { display: block; height: 10px; background: #6b8fb3; }
-.weeks table.counts { columns: 3; }
+.weeks { margin-top: 12px; } .wklist { columns: 5 150px; column-gap: 18px; font-size: 12px; margin-top: 4px; }
+.wk { display: flex; gap: 6px; align-items: center; break-inside: avoid; }
+.wk span:first-child { flex: 1; } .wk i { display: inline-block; height: 8px; background: #6b8fb3; }
 .ev { border-top: 1px solid #ddd; padding: 8px 0; content-visibility: auto; contain-intrinsic-size: auto 160px; }
 .ev .meta, .ev .src { color: #555; font-size: 12px; margin: 2px 0; }
 blockquote.incident-passage { margin: 6px 0; padding: 6px 10px; background: #f7f7f4; border-inline-start: 3px solid #bbb; }
@@ -489,7 +494,7 @@ body { max-width: none; padding: 0; font-size: 11px; }
 h1 { font-size: 20px; } h2 { font-size: 15px; break-after: avoid; }
 .static-map { display: block; margin: 0 auto; max-width: 100%%; height: auto; }
 .ev { content-visibility: visible; break-inside: avoid; padding: 5px 0; }
-.weeks table.counts { font-size: 9px; }
+.wklist { font-size: 9px; columns: 5; }
 table.counts tr, table.evtable tr { break-inside: avoid; }
 a { color: #1a4d8f; }
 """

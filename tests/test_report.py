@@ -231,7 +231,7 @@ def test_html_report_offline_shows_markers_passages_and_counts(tmp_path, browser
     assert len(headings) == 3 and headings[0].startswith("22 Sep 2020")  # newest first
     counts = page.locator("table.counts").first.inner_text()
     assert re.search(r"Idlib\s+2", counts) and re.search(r"Hama\s+1", counts)
-    assert "3 events from 4 reports in 4 articles" in text
+    assert "3 events from 4 reports in 4 article(s)" in text
     assert re.search(r"the place itself \(precision 1\)\s+75 %", text)
     assert page.locator("#timeline svg").count() == 1
     # a marker's popup links to its event in the table
