@@ -368,6 +368,8 @@ def _filter_options(p, what: str) -> None:
     p.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
     p.add_argument("--region", metavar="WKT|FILE", help="only incidents inside this polygon: WKT in lon/lat, or a "
                                                          "file holding WKT or GeoJSON")
+    p.add_argument("--review", choices=("auto", "reviewed", "rejected"),
+                   help="only incidents in this review state (auto: as extracted; reviewed; rejected)")
 
 
 def _filtered(store, args):
@@ -375,16 +377,17 @@ def _filtered(store, args):
     (group id, member incidents) pairs."""
     where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
                                 event_type=args.event_type, actor=args.actor, text=args.text,
-                                include_rejected=args.include_rejected, bbox=_parse_bbox(args.bbox),
-                                region=_parse_region(args.region))
+                                include_rejected=args.include_rejected, review_status=args.review,
+                                bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
     if args.events:
-        return store.events(where, params, include_rejected=args.include_rejected), "event"
+        return store.events(where, params, include_rejected=args.include_rejected or args.review == "rejected"), \
+            "event"
     return store.incidents(where, params), "incident"
 
 
 def _filters_shown(args) -> list[tuple[str, str]]:
     """The filters a report names, as (catalogue key without 'f_', value)."""
-    keys = ("date_from", "date_to", "admin1", "admin2", "event_type", "actor", "text", "bbox", "region")
+    keys = ("date_from", "date_to", "admin1", "admin2", "event_type", "actor", "text", "bbox", "region", "review")
     shown = [(k, getattr(args, k)) for k in keys if getattr(args, k)]
     if args.region and len(args.region) > 80:
         shown = [(k, v if k != "region" else v[:77] + "…") for k, v in shown]
