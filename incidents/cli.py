@@ -395,7 +395,7 @@ def _filters_shown(args) -> list[tuple[str, str]]:
 
 
 def cmd_report(args) -> int:
-    from incidents.present import admin_shapes, place_labels
+    from incidents.present import admin_shapes, load_gazetteer, place_labels
     from incidents.report import write_report
     from incidents.store import Store
 
@@ -404,8 +404,6 @@ def cmd_report(args) -> int:
     store = Store(args.db, readonly=True)
     items, what = _filtered(store, args)
     rows = [m for _gid, members in items for m in members] if what == "event" else list(items)
-    from incidents.present import load_gazetteer
-
     gaz = load_gazetteer(args.gazetteer or default_gazetteer_path())
     if gaz is None:
         print("note: no gazetteer index; the map has no outlines or town names", file=sys.stderr)

@@ -484,6 +484,7 @@ mark { background: #ffe08a; padding: 0 2px; }
 table.evtable { border-collapse: collapse; width: 100%; font-size: 11px; }
 table.evtable th, table.evtable td { border-bottom: 1px solid #e4e4e4; padding: 2px 6px; text-align: start; }
 .note { color: #555; }
+.chart svg { max-width: 100%; height: auto; }
 """
 
 PRINT_STYLE = """
@@ -529,7 +530,9 @@ def _body(w: Words, title: str, events: list[Event], filters, map_html: str, cha
     parts.append(counts_html(w, s, _gov_names(events)))
     timeline = timeline_svg(w, events, width=chart_width)
     if timeline:
-        parts.append(f'<section id="timeline"><h2>{_esc(w("timeline"))}</h2>{timeline}</section>')
+        # time runs left to right in both languages: in a right-to-left page the chart's text would flip
+        parts.append(f'<section id="timeline"><h2>{_esc(w("timeline"))}</h2><div class="chart" dir="ltr">'
+                     f'{timeline}</div></section>')
     parts.append(precision_html(w, s))
     parts.append(f'<section id="events"><h2>{_esc(w("events_title"))}</h2>')
     limit = len(events) if passages is None else passages
