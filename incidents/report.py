@@ -582,7 +582,7 @@ def print_html(rows, *, lang: str = "en", title: str | None = None, filters: lis
 
 # ---- printing ----------------------------------------------------------------------------------
 class RendererMissing(RuntimeError):
-    pass
+    """No Chromium to print a PDF with (the HTML report needs none)."""
 
 
 def chromium_path() -> str:
@@ -590,7 +590,7 @@ def chromium_path() -> str:
     google-chrome on PATH."""
     found = os.environ.get("INCIDENTMAP_CHROMIUM") or next(
         (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-    if not found:
+    if not found or not os.access(found, os.X_OK):
         raise RendererMissing("a PDF report needs Chromium (Debian: apt-get install chromium; or set "
                               "INCIDENTMAP_CHROMIUM to a Chrome/Chromium binary); the HTML report does not")
     return found

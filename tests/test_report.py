@@ -374,6 +374,11 @@ def test_cli_report_html_with_the_export_filters(tmp_path, store_path):
     assert not re.search(r"""(src|href)=["']?https?:|url\(["']?https?:|@import""", doc.split('id="events"')[0])
     r = _cli("report", "--db", str(store_path), "--out", str(tmp_path / "r.txt"))
     assert r.returncode == 2 and "FILE.html or FILE.pdf" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "incidents.cli", "report", "--db", str(store_path), "--quiet", "--out",
+                        str(tmp_path / "r.pdf")], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT), INCIDENTMAP_CHROMIUM=str(tmp_path / "no-chromium")))
+    assert r.returncode == 2 and "needs Chromium" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "r.pdf").exists()
 
 
 # ---- the dashboard's downloads ---------------------------------------------------------------
