@@ -130,8 +130,9 @@ def _gov_names(events: list[Event]) -> dict:
 
 
 def _pct(w: Words, n: int, total: int) -> str:
-    return w.digits(f"{round(100 * n / total) if total else 0} %") if not w.rtl else \
-        w.digits(f"{round(100 * n / total) if total else 0}٪")
+    """'58 %' / '٥٨٪'."""
+    share = round(100 * n / total) if total else 0
+    return w.digits(f"{share}٪" if w.rtl else f"{share} %")
 
 
 def header_html(w: Words, title: str, s: dict, filters: list[tuple[str, str]]) -> str:
