@@ -303,7 +303,7 @@ if len(df):
         _tick()
 
 # ---- table, downloads, adding articles -----------------------------------------------------------
-downloads.render(tr, DB, df)
+downloads.render(tr, DB, df, filters, gazetteer_path())
 
 
 def _added() -> None:

@@ -76,65 +76,19 @@ def incident_detail(path: str, rowid: int) -> dict | None:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def admin_shapes(gazetteer_path: str, version: float) -> dict:
-    """Governorate and district outlines {kind: GeoJSON FeatureCollection}, simplified for the map."""
-    from shapely.geometry import mapping, shape
+    """Governorate and district outlines {kind: GeoJSON FeatureCollection} (incidents.present), cached."""
+    from incidents.present import admin_shapes as shapes
 
-    from geodata.gazetteer import Gazetteer
-
-    if not Path(gazetteer_path).exists():
-        return {"governorate": None, "district": None}
-    g = Gazetteer.load(gazetteer_path)
-    out = {}
-    for kind, tol in (("governorate", 0.01), ("district", 0.005)):
-        feats = []
-        for pid, geom in g.shapes((kind,)).items():
-            p = g.places[pid]
-            simple = shape(geom).simplify(tol, preserve_topology=True)
-            feats.append({"type": "Feature", "geometry": mapping(simple),
-                          "properties": {"id": pid, "name_en": p.name_en, "name_ar": p.name_ar,
-                                         "admin1": p.admin1.name_en if p.admin1 else p.name_en}})
-        out[kind] = {"type": "FeatureCollection", "features": feats} if feats else None
-    return out
+    return shapes(gazetteer_path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def place_labels(gazetteer_path: str, version: float) -> dict:
-    """Town names for the offline map, from the gazetteer: `towns` = [[lat, lon, name_en, name_ar,
-    min zoom]] for governorate seats (zoom 6+: the most populous locality of each governorate),
-    district towns (8+: the locality named like its district, else its most populous) and other
-    towns of 20,000+ people (9+); `villages` = [[lat, lon, name_en, name_ar]] for every other Syrian
-    locality (the map fetches them as a static file and shows them from zoom 11, in view only)."""
-    from geodata.gazetteer import Gazetteer
-    from geodata.normalize import name_keys
+    """Town names for the offline map (incidents.present.place_labels: `towns` with the zoom each shows
+    from, `villages` the map fetches as a static file and shows from zoom 11, in view only), cached."""
+    from incidents.present import place_labels as labels
 
-    if not Path(gazetteer_path).exists():
-        return {"towns": [], "villages": []}
-    g = Gazetteer.load(gazetteer_path)
-    locs = [p for p in g.places.values() if p.country == "SY" and p.kind in ("locality", "city")
-            and p.lat is not None and p.lon is not None]
-    level: dict[str, int] = {}
-    by_gov: dict[str, list] = {}
-    by_dist: dict[str, list] = {}
-    for p in locs:
-        if p.admin1:
-            by_gov.setdefault(p.admin1.id, []).append(p)
-        if p.admin2:
-            by_dist.setdefault(p.admin2.id, []).append(p)
-        if (p.population or 0) >= 20000:
-            level[p.id] = 9
-    for members in by_gov.values():
-        level[max(members, key=lambda p: (p.population or 0, p.id)).id] = 6
-    for dist_id, members in by_dist.items():
-        d = g.places.get(dist_id)
-        keys = {k for n in ((d.name_en, d.name_ar) if d else ()) if n for k in name_keys(n)[:1]}
-        named = [p for p in members if keys & {name_keys(n)[0] for n in (p.name_en, p.name_ar) if n}]
-        best = max(named or members, key=lambda p: (p.population or 0, p.id))
-        level[best.id] = min(level.get(best.id, 8), 8)
-    towns = [[round(p.lat, 4), round(p.lon, 4), p.name_en or p.name_ar, p.name_ar or p.name_en, level[p.id]]
-             for p in locs if p.id in level]
-    villages = [[round(p.lat, 4), round(p.lon, 4), p.name_en or p.name_ar, p.name_ar or p.name_en]
-                for p in locs if p.id not in level and (p.name_en or p.name_ar)]
-    return {"towns": sorted(towns, key=lambda t: t[4]), "villages": villages}
+    return labels(gazetteer_path)
 
 
 # ---- the Review view's reads (its writes go through incidents.review) ----------------------------

@@ -30,18 +30,9 @@ from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster
 
 from dashboard import assets
+from incidents.present import DEFAULT_RADIUS_KM, EVENT_COLOURS, OTHER_COLOUR, colour  # noqa: F401  (shared with reports)
 
-EVENT_COLOURS = {
-    "Battles": "#d62728",
-    "Explosions/Remote violence": "#ff7f0e",
-    "Violence against civilians": "#9467bd",
-    "Strategic developments": "#1f77b4",
-    "Protests": "#2ca02c",
-    "Riots": "#8c564b",
-}
-OTHER_COLOUR = "#7f7f7f"
 REVIEWED_COLOUR = "#0a7d28"  # the ring of an incident an analyst reviewed
-DEFAULT_RADIUS_KM = {2: 5.0, 3: 30.0}
 SYRIA_CENTER = (35.0, 38.5)
 SYRIA_BOUNDS = ((32.3, 35.6), (37.35, 42.4))  # south-west, north-east corners of the country
 
@@ -301,10 +292,6 @@ class PlaceLabels(MacroElement):
         self.towns = json.dumps(towns, ensure_ascii=False)
         self.villages_url = json.dumps(villages_url)
         self.name_index = 3 if lang == "ar" else 2
-
-
-def colour(event_type: str | None) -> str:
-    return EVENT_COLOURS.get(event_type or "", OTHER_COLOUR)
 
 
 def _event_keys(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

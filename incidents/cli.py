@@ -34,26 +34,27 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--gazetteer", help="gazetteer index file")
     x.set_defaults(func=cmd_extract)
 
-    e = sub.add_parser("export", help="write stored incidents as CSV (ACLED columns + ours) or GeoJSON")
-    e.add_argument("--format", choices=("csv", "geojson"), default="csv")
-    e.add_argument("--events", action="store_true",
-                   help="one row per real-world event (event group: its sources joined) instead of one per "
-                        "incident; the filters select events with at least one matching incident")
+    e = sub.add_parser("export", help="write stored incidents as CSV (ACLED columns + ours), GeoJSON, KML "
+                                      "(Google Earth) or GeoPackage (QGIS)")
+    e.add_argument("--format", choices=("csv", "geojson", "kml", "gpkg"), default="csv",
+                   help="csv (default), geojson, kml (a Placemark per incident or event, folders per governorate) "
+                        "or gpkg (a GeoPackage point layer; needs --out)")
     e.add_argument("--out", help="file to write (default: standard output)")
-    e.add_argument("--include-rejected", action="store_true",
-                   help="also export the incidents an analyst rejected (left out by default)")
     e.add_argument("--no-neutralise", dest="neutralise", action="store_false",
                    help="CSV: write text cells verbatim, for programs; by default a cell beginning with = + - @ "
                         "tab or CR gets a ' in front so a spreadsheet shows it instead of running it as a formula")
-    _common(e, gazetteer=False)
-    e.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
-    e.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    for flag in ("admin1", "admin2", "event-type", "actor", "text"):
-        e.add_argument(f"--{flag}", dest=flag.replace("-", "_"))
-    e.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
-    e.add_argument("--region", metavar="WKT|FILE", help="only incidents inside this polygon: WKT in lon/lat, or a "
-                                                         "file holding WKT or GeoJSON")
+    _filter_options(e, "export")
     e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="a situation report of the filtered incidents: one self-contained HTML "
+                                       "file (map, counts, timeline, every passage) or a PDF for print")
+    rp.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf", help="the report; its suffix picks the format")
+    rp.add_argument("--lang", choices=("en", "ar"), default="en", help="the report's language (ar: right to left)")
+    rp.add_argument("--title", help="the report's title (default: 'Situation report' in its language)")
+    rp.add_argument("--gazetteer", help="gazetteer index file (outlines and town names of the map)")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    _filter_options(rp, "report")
+    rp.set_defaults(func=cmd_report)
 
     a = sub.add_parser("import-acled", help="import an ACLED export as incidents (source_kind=acled)")
     a.add_argument("file")
@@ -358,34 +359,100 @@ def cmd_extract(args) -> int:
     return 1 if errors and not out else 0
 
 
+def _filter_options(p, what: str) -> None:
+    """The filters `export` and `report` share (parsed by _filtered)."""
+    p.add_argument("--events", action="store_true",
+                   help="one row per real-world event (event group: its sources joined) instead of one per "
+                        "incident; the filters select events with at least one matching incident" if what == "export"
+                   else "whole events: every report of an event with at least one matching incident (default: "
+                        "the matching incidents only)")
+    p.add_argument("--include-rejected", action="store_true",
+                   help=f"also {what} the incidents an analyst rejected (left out by default)")
+    _common(p, gazetteer=False)
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    for flag in ("admin1", "admin2", "event-type", "actor", "text"):
+        p.add_argument(f"--{flag}", dest=flag.replace("-", "_"))
+    p.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
+    p.add_argument("--region", metavar="WKT|FILE", help="only incidents inside this polygon: WKT in lon/lat, or a "
+                                                         "file holding WKT or GeoJSON")
+    p.add_argument("--review", choices=("auto", "reviewed", "rejected"),
+                   help="only incidents in this review state (auto: as extracted; reviewed; rejected)")
+
+
+def _filtered(store, args):
+    """(items, what) the filters of _filter_options select: incident rows, or with --events
+    (group id, member incidents) pairs."""
+    where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
+                                event_type=args.event_type, actor=args.actor, text=args.text,
+                                include_rejected=args.include_rejected, review_status=args.review,
+                                bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
+    if args.events:
+        return store.events(where, params, include_rejected=args.include_rejected or args.review == "rejected"), \
+            "event"
+    return store.incidents(where, params), "incident"
+
+
+def _filters_shown(args) -> list[tuple[str, str]]:
+    """The filters a report names, as (catalogue key without 'f_', value)."""
+    keys = ("date_from", "date_to", "admin1", "admin2", "event_type", "actor", "text", "bbox", "region", "review")
+    shown = [(k, getattr(args, k)) for k in keys if getattr(args, k)]
+    if args.region and len(args.region) > 80:
+        shown = [(k, v if k != "region" else v[:77] + "…") for k, v in shown]
+    return shown + [(k, "✓") for k in ("include_rejected", "events") if getattr(args, k)]
+
+
+def cmd_report(args) -> int:
+    from incidents.present import admin_shapes, load_gazetteer, place_labels
+    from incidents.report import write_report
+    from incidents.store import Store
+
+    from geodata.paths import default_gazetteer_path
+
+    with Store(args.db, readonly=True) as store:
+        items, what = _filtered(store, args)
+        rows = [m for _gid, members in items for m in members] if what == "event" else list(items)
+    gaz = load_gazetteer(args.gazetteer or default_gazetteer_path())
+    if gaz is None:
+        print("note: no gazetteer index; the map has no outlines or town names", file=sys.stderr)
+    try:
+        kind = write_report(rows, args.out, lang=args.lang, title=args.title, filters=_filters_shown(args),
+                            shapes=admin_shapes(gaz), labels=place_labels(gaz), progress=not args.quiet)
+    except RuntimeError as exc:  # no Chromium for the PDF, or it failed: say so, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {kind.upper()} report of {len(rows)} incident(s)", file=sys.stderr)
+    return 0
+
+
 def cmd_export(args) -> int:
     import json
 
     from incidents.acled import to_acled_row, to_event_row, to_geojson, write_csv
     from incidents.store import Store
 
-    store = Store(args.db, readonly=True)
-    where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
-                                event_type=args.event_type, actor=args.actor, text=args.text,
-                                include_rejected=args.include_rejected, bbox=_parse_bbox(args.bbox),
-                                region=_parse_region(args.region))
-    if args.events:
-        items = store.events(where, params, include_rejected=args.include_rejected)
-        row, what = to_event_row, "event"
-    else:
-        items, row, what = store.incidents(where, params), to_acled_row, "incident"
-    fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-    try:
-        if args.format == "csv":
-            n = write_csv(items, fh, row=row, neutralise=args.neutralise)
+    if args.format == "gpkg" and not args.out:
+        raise ValueError("--format gpkg writes a file: give --out FILE.gpkg")
+    with Store(args.db, readonly=True) as store:
+        items, what = _filtered(store, args)
+        row = to_event_row if what == "event" else to_acled_row
+        if args.format in ("kml", "gpkg"):
+            from incidents.exports_geo import write_gpkg, write_kml
+
+            n = write_kml(items, args.out or sys.stdout, row=row) if args.format == "kml" \
+                else write_gpkg(items, args.out, row=row)
         else:
-            gj = to_geojson(items, row=row)
-            json.dump(gj, fh, ensure_ascii=False)
-            n = len(gj["features"])
-    finally:
-        store.close()
-        if args.out:
-            fh.close()
+            fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+            try:
+                if args.format == "csv":
+                    n = write_csv(items, fh, row=row, neutralise=args.neutralise)
+                else:
+                    gj = to_geojson(items, row=row)
+                    json.dump(gj, fh, ensure_ascii=False)
+                    n = len(gj["features"])
+            finally:
+                if args.out:
+                    fh.close()
     print(f"{n} {what}(s) exported", file=sys.stderr)
     return 0
 

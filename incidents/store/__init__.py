@@ -813,9 +813,10 @@ def _incident_rows(article_key: str, incidents: list[dict]) -> tuple[list[tuple]
 def build_where(date_from: str | None = None, date_to: str | None = None, admin1: str | None = None,
                 admin2: str | None = None, event_type: str | None = None, actor: str | None = None,
                 text: str | None = None, max_precision: int | None = None,
-                source_kind: str | None = None, include_rejected: bool = False) -> tuple[str, list]:
+                source_kind: str | None = None, include_rejected: bool = False,
+                review_status: str | None = None) -> tuple[str, list]:
     """A WHERE clause and its parameters for the usual filters (all optional). Incidents an analyst
-    rejected are left out unless `include_rejected`."""
+    rejected are left out unless `include_rejected` or `review_status` is "rejected"."""
     like = lambda v: f"%{v}%" if v else v  # noqa: E731
     clauses = [  # (value, SQL with one ? per use of the value)
         (date_from, "i.date >= ?"), (date_to, "i.date <= ?"),
@@ -824,12 +825,13 @@ def build_where(date_from: str | None = None, date_to: str | None = None, admin1
         (event_type, "(i.event_type = ? OR i.sub_event_type = ?)"),
         (like(actor), "i.actors LIKE ?"), (like(text), "i.passage LIKE ?"),
         (max_precision, "i.precision <= ?"), (source_kind, "i.source_kind = ?"),
+        (review_status, "i.review_status = ?"),
     ]
     parts, params = [], []
     for value, sql in clauses:
         if value:
             parts.append(sql)
             params += [value] * sql.count("?")
-    if not include_rejected:
+    if not include_rejected and review_status != "rejected":
         parts.append("i.review_status != 'rejected'")
     return " AND ".join(parts), params
