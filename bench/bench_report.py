@@ -3,7 +3,7 @@ time for the HTML to open in Chromium (from navigation until the map has drawn i
 every network request blocked.
 
     python bench/bench_report.py                    # 1,000 and 20,000 incidents
-    python bench/bench_report.py --db STORE --sizes 1000 20000 --lang ar
+    python bench/bench_report.py --db STORE --sizes 1000 20000 --lang ar [--gazetteer PATH]
 
 The incidents are the newest N of a store: by default one made in a temporary folder from the ACLED
 export in ../shared (23,348 rows) plus the bundled article; `--db` to use your own (it needs at
@@ -60,6 +60,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
     ap.add_argument("--lang", default="en", choices=("en", "ar"))
     ap.add_argument("--keep", metavar="DIR", help="keep the reports in DIR")
+    ap.add_argument("--gazetteer", help="gazetteer index (outlines, town names; default: $INCIDENTMAP_HOME's)")
     args = ap.parse_args()
 
     from incidents.present import admin_shapes, load_gazetteer, place_labels
@@ -70,9 +71,12 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if not args.db and not (Path(args.shared) / "eval/acled").is_dir():
+            print(f"needs --db STORE, or the ACLED export under {args.shared}/eval/acled", file=sys.stderr)
+            return 2
         db = Path(args.db) if args.db else make_store(Path(args.shared), tmp)
         every = list(Store(db, readonly=True).incidents())
-        gaz = load_gazetteer(default_gazetteer_path())
+        gaz = load_gazetteer(args.gazetteer or default_gazetteer_path())
         shapes, labels = admin_shapes(gaz), place_labels(gaz)
         out_dir = Path(args.keep) if args.keep else tmp
         out_dir.mkdir(parents=True, exist_ok=True)
