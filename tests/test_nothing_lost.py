@@ -179,7 +179,7 @@ class PageFetcher:
 
         self.pages, self.stop = pages, threading.Event()
 
-    def get(self, url, etag=None, modified=None, accept="*/*"):
+    def get(self, url, etag=None, modified=None, accept="*/*", allow_private=False):
         from incidents.fetch import Response
 
         body = (FEED_PAGES / self.pages[url]).read_bytes()
