@@ -821,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except (GazetteerMissing, SourceError, UnreadableInput, ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {P(str(exc))}", file=sys.stderr)  # may quote a file name or a row
         return 2
     except KeyboardInterrupt:
         return 130

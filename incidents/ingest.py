@@ -14,6 +14,8 @@ from incidents.articles import Article, ArticleError, iter_articles
 from incidents.extract import extract
 from incidents.store import Store
 
+from geodata.printable import printable
+
 
 @dataclass
 class IngestSummary:
@@ -30,7 +32,7 @@ class IngestSummary:
         lines = [f"{self.articles} article(s): {self.new} new, {self.replaced} replaced, {self.unchanged} unchanged; "
                  f"{self.incidents} incident(s) stored; {self.unresolved_places} place mention(s) answered "
                  f"coarser than written; {len(self.errors)} error(s)"]
-        lines += [f"  error: {e}" for e in self.errors]
+        lines += [f"  error: {printable(e)}" for e in self.errors]  # names and rows quoted: one line each
         lines += [f"  warning: {w}" for w in self.warnings[:20]]
         return "\n".join(lines)
 

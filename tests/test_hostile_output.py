@@ -115,3 +115,20 @@ def test_printable_escapes_controls_and_bidi_overrides_but_keeps_arabic():
     assert printable("a\nb\tc\rd\x00\x1b\x85\u2028\u202e\u2066") == "a\\nb\\tc\\rd\\x00\\x1b\\x85\\u2028\\u202e\\u2066"
     kept = "قصفت قوات النظام\u200c\u200d\u200f\u061c كنصفرة، Saraqib"
     assert printable(kept) == kept and printable(None) == ""
+
+
+def test_a_file_name_cannot_forge_lines_in_ingest_errors(tmp_path, real_gazetteer_path, capsys):
+    """A missing file whose name holds a newline is one error line, its name escaped; the good file
+    beside it in the same batch is still read."""
+    good = tmp_path / "good.txt"
+    good.write_text("Shelling on Saraqib\n\nGovernment forces shelled the town of Saraqib in Idlib on "
+                    "Tuesday, killing three civilians.\n", encoding="utf-8")
+    bad = str(tmp_path / "no\nerror: forged")
+    code = main(["ingest", bad, str(good), "--db", str(tmp_path / "s.sqlite"), "--gazetteer",
+                 str(real_gazetteer_path), "--quiet"])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert code in (0, 1)
+    errors = [line for line in text.splitlines() if line.strip().startswith("error:")]
+    assert len(errors) == 1 and "no\\nerror: forged" in errors[0], text
+    assert "1 new" in text  # the good file was read
