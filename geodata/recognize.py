@@ -590,7 +590,7 @@ class Recognizer:
         """Mentions separated only by و, "and", "or" form a list: each supports the other, provided
         one of them is a plain gazetteer name (two ordinary words prove nothing). A comma alone is
         not a list — Arabic prose opens clauses after commas ("بريف إدلب، الأمر الذي…") — unless both
-        names are plain gazetteer names, a plural trigger opens the list ("قرى X، Y"), or the list
+        names are plain gazetteer names and neither is a frame ("بريف إدلب"), a plural trigger opens the list ("قرى X، Y"), or the list
         goes on with و/"and" after the second name ("Idlib, Hama and Aleppo")."""
         gaps = [list_gap(text[a.end:b.start]) for a, b in zip(mentions, mentions[1:])]
         for k, (a, b) in enumerate(zip(mentions, mentions[1:])):
@@ -601,7 +601,8 @@ class Recognizer:
             plural = a.trigger_kind in ("villages", "towns", "cities")
             if gap in (",", "،"):
                 goes_on = k + 1 < len(gaps) and gaps[k + 1] in _LIST_GAPS and gaps[k + 1] not in (",", "،")
-                if not (plural or (solid(a) and solid(b)) or goes_on):
+                framed = a.trigger_kind in _REGIONAL or b.trigger_kind in _REGIONAL  # "بريف إدلب، X"
+                if not (plural or (solid(a) and solid(b) and not framed) or goes_on):
                     continue
             a.conjoined = b.conjoined = True
             if a.trigger and not b.trigger and plural:
@@ -609,6 +610,7 @@ class Recognizer:
                 b.evidence.append(f"in a list after «{a.trigger}»")
 
 
+_REGIONAL = frozenset(("countryside", "governorate", "direction"))
 _LIST_GAPS = frozenset((",", "،", "and", ", and", "or", "و", "، و", ", و", "أو"))
 # و written onto the next name, with a preposition or the article after it: "وللموزرة", "وبالبارة"
 _WA_CLITIC = re.compile(r"([،,]\s*)?(و|أو\s*)(?:بال|لل|ال|ب|ل|ف)?")

@@ -170,9 +170,11 @@ class Resolver:
                 evidence.append(why)
             if m.tier == "loose" and r.reason == WRONG_CONTEXT:
                 continue  # a spelling variant with no namesake where the text says is no evidence at all
-            if r.reason == WRONG_CONTEXT and m.probability < self.review_below and \
-                    m.trigger_kind in ("", "in", "direction"):
-                continue  # no namesake where the text says, no trigger, a doubtful name: a word, not a place
+            if r.reason == WRONG_CONTEXT and m.trigger_kind in ("", "in", "direction") and \
+                    (m.probability < self.review_below or not m.conjoined):
+                # no namesake where the text says and no trigger word: a word that happens to be a
+                # village's name elsewhere, not an unknown village (unless a sure list holds it)
+                continue
             out.append(self._with_probability(
                 Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, list(r.alternatives),
                            evidence, r.reason, r.trigger_kind, tier=m.tier), m))
