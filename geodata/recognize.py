@@ -6,19 +6,24 @@ are concatenated without separators, so a name matches whether the text joins it
 ("كفر نبل"/"كفرنبل"), and a match only counts when it starts and ends on word boundaries. The
 longest match wins; loose matches fill only spans no exact match covers.
 
-Whether a match names a place *here* is decided from its context, with the hand-written word
-lists of `geodata.lexicons`:
-* vetoes: a Latin span holding a function word ("But in", "At the"), an acronym ("SANA", "US BLU"),
-  a person's name (after a given name, particle or title: "Rami Abdel Rahman", "President Bashar",
-  "الشيخ …"), the speaker of "said", or a piece of an organisation's name ("Ahrar al-Sham",
-  "هيئة تحرير الشام");
-* a name that is also an ordinary word (curated lists, word frequency, given names, kunyas)
-  needs a trigger word before it (قرية، بلدة، village of…) or a place neighbour in a list;
-* a loose (spelling-variant) match needs support: a trigger, a list neighbour, or — checked by the
-  resolver — the administrative unit the sentence names;
+Whether a candidate names a place *here* is the place tagger's decision (`geodata.tagger`, a CRF
+trained by `bench/train_tagger.py`); this module proposes the candidates and records what the
+hand-written word lists of `geodata.lexicons` say about each, as the tagger's features:
+* hard vetoes remove what cannot be a name here: a Latin span holding a function word ("But in",
+  "At the"), an acronym ("SANA", "US BLU"), a person's name (after a given name, particle or title:
+  "Rami Abdel Rahman", "President Bashar", "الشيخ …"; "Najib Ansari said"), the speaker of "said", a
+  piece of an organisation's name ("Ahrar al-Sham", "هيئة تحرير الشام", "Islamic State of Iraq and
+  al-Sham"), the second word of a compound ("Bab Saba"), an Arabic span ending in a function word
+  ("حلب أن");
+* the soft rules are the verdict (`Verdict`): a name that is also an ordinary word (curated lists,
+  word frequency, given names, kunyas) without a trigger word (قرية، بلدة، village of…) or a place
+  neighbour in a list; a loose (spelling-variant) match; a frequent Arabic word; a village in a text
+  not about Syria. A loose match without a trigger or list still needs the administrative unit the
+  sentence names (checked by the resolver). A comma alone is no list;
 * an Arabic word is read as proclitic + name only when it is rarer whole than split (ورقة stays
   "paper", والرقة is "and Raqqa").
 A name after a trigger word that no gazetteer holds becomes an `unknown` mention (tier "unknown").
+Without a shipped model (`Recognizer(..., tagger=False)`) the verdict alone decides, as before.
 
 A city neighbourhood (`geodata/data/neighbourhoods.csv`) counts only where the text supports it
 (`NeighbourhoodContext`): its city named in the same or the previous sentence, the section heading
@@ -392,12 +397,11 @@ class Recognizer:
             return f"«{first.text} {nxt.text}» opens an organisation's name"
         if nxt is not None and nxt.exact in self.speech:
             return f"the speaker of «{nxt.text}»"
-        nxt2_ = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
-        if nxt_cap and not shouting and nxt2_ is not None and nxt2_.exact in self.speech:
-            return f"«{first.text} {nxt.text} {nxt2_.text}»: a person's name"
+        nxt2 = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
+        if nxt_cap and not shouting and nxt2 is not None and nxt2.exact in self.speech:
+            return f"«{first.text} {nxt.text} {nxt2.text}»: a person's name"
         if nxt_cap and nxt.exact in self.org_after:
             return f"part of the organisation name «{first.text} … {nxt.text}»"
-        nxt2 = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
         if nxt2 is not None and nxt.exact in self.org_middle and nxt2.exact in self.org_after:
             return f"part of the organisation name «{first.text} {nxt.text} {nxt2.text}»"
         return ""

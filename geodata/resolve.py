@@ -38,6 +38,7 @@ LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vic
 REGIONAL_TRIGGERS = {"countryside", "direction", "governorate"}
 CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
+UNCERTAIN_CONFIDENCE = 0.45  # the highest confidence of a place the tagger doubts (probability < review line)
 POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
 
 
@@ -182,11 +183,14 @@ class Resolver:
 
     def _with_probability(self, r: Resolution, m: Mention) -> Resolution:
         """The tagger's probability that the span is a place flows into the confidence; below the
-        review line the evidence says so (the review queue reads the low confidence and this line)."""
+        review line the confidence stays under 0.5 and the evidence says why, so the review queue
+        lists it among the low-confidence answers."""
         p = m.probability
         r.probability = p
         r.confidence *= p
         if p < self.review_below:
+            # under the mark from which a review queue counts an answer as low-confidence (0.5)
+            r.confidence = min(r.confidence, UNCERTAIN_CONFIDENCE)
             r.evidence.append(f"{UNCERTAIN_PLACE}: the tagger gives {p:.2f} that «{m.text}» names a place here")
         return r
 

@@ -111,7 +111,7 @@ class PlaceTagger:
         # Arabic and Latin-script candidates go to their own model, each as a sequence of its own.
         out = [0.0] * len(feats)
         for lang in ("ar", "en"):
-            idx = [k for k, (m, *_) in enumerate(cands.items) if (lang == "ar") == is_arabic(m.text)]
+            idx = [k for k, (_, i, _, _) in enumerate(cands.items) if (lang == "ar") == cands.words[i].arabic]
             if not idx:
                 continue
             tagger = self._taggers.get(lang) or next(iter(self._taggers.values()))
@@ -144,15 +144,15 @@ class PlaceTagger:
         news from everywhere seldom writes "قرية X"/"the village of X" before a name, the reports
         this tool reads do it all the time; likewise a neighbourhood's own support (حي X), and a
         plain Syrian name in a text about Syria."""
-        if not self.priors or not verdict.rule_ok:
+        if not self.priors or not verdict.rule_ok or (not syria and not verdict.strong_trigger and not verdict.nbhd):
             return 0.0
         prior = 0.0
         if verdict.strong_trigger and m.trigger_kind:
             prior = self.priors.get("trigger:" + m.trigger_kind, 0.0)
         if verdict.nbhd == "strong":
             prior = max(prior, self.priors.get("neighbourhood", 0.0))
-        if syria and m.tier == "exact" and not m.needs_context and not verdict.ordinary and m.place_ids and all(
-                places[p].country == "SY" for p in m.place_ids):
+        if syria and m.tier == "exact" and not m.needs_context and not verdict.ordinary and m.entries and all(
+                places[e.place_id].country == "SY" for e in m.entries):
             # label shift: in a text about Syria a plain Syrian name is a place far more often than in
             # the world news the model was fitted on
             prior += self.priors.get("syrian_name_in_syrian_text", 0.0)
@@ -178,7 +178,7 @@ def _gap(text: str) -> str:
 
 
 def _intrinsic(rec, m, first_word, cache: dict) -> list[str]:
-    key = (m.text, m.tier, tuple(m.place_ids))
+    key = (m.text, m.tier, len(m.entries))
     f = cache.get(key)
     if f is not None:
         return f
@@ -244,7 +244,20 @@ def _lexical(w) -> str:
     return v
 
 
+_CLASSES: dict[tuple, str] = {}
+
+
 def _word_class(rec, w) -> str:
+    key = (w.exact, w.arabic, w.text[:1].isupper(), w.text.isdigit())
+    c = _CLASSES.get(key)
+    if c is None:
+        c = _word_class_of(rec, w)
+        if len(_CLASSES) < 200_000:
+            _CLASSES[key] = c
+    return c
+
+
+def _word_class_of(rec, w) -> str:
     if w.arabic:
         if w.exact in rec.triggers_ar:
             return "trigger"
@@ -272,35 +285,49 @@ def _word_class(rec, w) -> str:
     return "Cap" if w.text[:1].isupper() else "low"
 
 
+_EVIDENCE: dict[tuple, list[str]] = {}
+
+
+def _evidence(m, verdict, syria: bool) -> list[str]:
+    """The trigger, list and hand-rule features of a candidate (cached: few combinations recur)."""
+    key = (m.tier, m.trigger, m.trigger_kind, m.conjoined, m.needs_context, verdict.rule_ok, verdict.ordinary,
+           verdict.strong_trigger, verdict.frequent_arabic, verdict.not_syria, verdict.nbhd, syria)
+    f = _EVIDENCE.get(key)
+    if f is not None:
+        return f
+    f = [f"tk={m.trigger_kind or 'none'}", f"tier_tk={m.tier}|{m.trigger_kind or 'none'}"]
+    if m.trigger:
+        f.append(f"trig={m.trigger}")
+    if m.conjoined:
+        f.append("conj")
+    if m.needs_context:
+        f.append("needs_ctx")
+    f.append("rule_ok" if verdict.rule_ok else "rule_no")
+    if verdict.ordinary:
+        f.append(f"ord={verdict.ordinary.split()[-1]}")
+        f.append(f"ord_strong={verdict.strong_trigger}")
+    if verdict.frequent_arabic:
+        f.append("freq_ar")
+    if verdict.not_syria:
+        f.append("not_syria")
+    if verdict.nbhd:
+        f.append(f"nbhd={verdict.nbhd}")
+    f.append(f"syria={syria}")
+    f.append(f"tier_rule={m.tier}|{verdict.rule_ok}")  # a conjunction a linear model cannot form
+    if len(_EVIDENCE) < 50_000:
+        _EVIDENCE[key] = f
+    return f
+
+
 def features(rec, cands, cache: dict) -> list[list[str]]:
     """The feature strings of each candidate of `cands`, in order."""
     text, words = cands.text, cands.words
     out = []
     items = cands.items
+    gaps = [_gap(text[a[0].end:b[0].start]) for a, b in zip(items, items[1:])]
     for k, (m, i, j, verdict) in enumerate(items):
         first = words[i]
-        f = ["bias"] + _intrinsic(rec, m, first, cache)
-        f.append(f"tk={m.trigger_kind or 'none'}")
-        f.append(f"tier_tk={m.tier}|{m.trigger_kind or 'none'}")
-        if m.trigger:
-            f.append(f"trig={m.trigger}")
-        if m.conjoined:
-            f.append("conj")
-        if m.needs_context:
-            f.append("needs_ctx")
-        f.append("rule_ok" if verdict.rule_ok else "rule_no")
-        if verdict.ordinary:
-            f.append(f"ord={verdict.ordinary.split()[-1]}")
-            f.append(f"ord_strong={verdict.strong_trigger}")
-        if verdict.frequent_arabic:
-            f.append("freq_ar")
-        if verdict.not_syria:
-            f.append("not_syria")
-        if verdict.nbhd:
-            f.append(f"nbhd={verdict.nbhd}")
-        f.append(f"syria={cands.syria}")
-        # conjunctions a linear model cannot form by itself
-        f.append(f"tier_rule={m.tier}|{verdict.rule_ok}")
+        f = ["bias"] + _intrinsic(rec, m, first, cache) + _evidence(m, verdict, cands.syria)
         if first.clitic:
             f.append(f"clitic={first.clitic}")
         # words and punctuation around the span
@@ -334,7 +361,7 @@ def features(rec, cands, cache: dict) -> list[list[str]]:
         # the neighbouring candidates
         if k > 0:
             pm = items[k - 1][0]
-            g = _gap(text[pm.end:m.start])
+            g = gaps[k - 1]
             f.append(f"gapL={g}")
             if g in ("comma", "and", "or", "adj"):
                 f.append(f"gapL_tier={g}|{pm.tier}")
@@ -342,7 +369,7 @@ def features(rec, cands, cache: dict) -> list[list[str]]:
             f.append("gapL=none")
         if k + 1 < len(items):
             nm = items[k + 1][0]
-            g = _gap(text[m.end:nm.start])
+            g = gaps[k]
             f.append(f"gapR={g}")
             if g in ("comma", "and", "or", "adj"):
                 f.append(f"gapR_tier={g}|{nm.tier}")

@@ -143,6 +143,8 @@ def test_probability_flows_into_confidence_and_review(geoparser, seed_text):
         assert r.confidence <= r.probability + 1e-9
         flagged = any(e.startswith(UNCERTAIN_PLACE) for e in r.evidence)
         assert flagged == (r.probability < review_below), (r.text, r.probability, r.evidence)
+        if flagged:
+            assert r.confidence < 0.5  # the review queue's low-confidence mark (incidents.review)
 
 
 def test_memoised_resolution_is_not_changed_by_a_repeated_mention(geoparser):
