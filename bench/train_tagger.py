@@ -302,7 +302,7 @@ def main() -> int:
     meta = {"_about": "Place tagger thresholds and held-out scores; written by bench/train_tagger.py.",
             "threshold": THRESHOLD, "threshold_against_rules": THRESHOLD_AGAINST_RULES,
             "review_below": REVIEW_BELOW, "priors": PRIORS, "params": PARAMS,
-            "split": f"document index % {HELD_OUT} == 0 held out",
+            "split": f"document index % {2 * HELD_OUT} == 0: dev (keep threshold), == {HELD_OUT}: test, else train",
             "command": "python bench/train_tagger.py", "models": {}}
     for lang, docs_of in (("ar", arabic_docs), ("en", english_docs)):
         t = time.perf_counter()
