@@ -1,7 +1,7 @@
 """Benchmark place *recognition* (which spans the geoparser reports) on three evaluation sets.
 
     .venv/bin/python bench/bench_recognition.py [--gazetteer PATH] [--shared ../shared]
-                                                [--only gwn|anercorp|acled] [--show-errors N]
+                                                [--only gwn|anercorp|acled|frequent] [--show-errors N]
 
 Measuring only: nothing here feeds the rules. Uses the public API alone
 (`Geoparser(path=...).parse(text)`); every returned Resolution is a reported span, including
@@ -30,6 +30,14 @@ those whose `place` is None.
   is "target" (a missing attribute counts as "target"). Recall within 5 km / 25 km = share of
   notes with a kept place within that great-circle distance of ACLED's point; locations per
   note = mean number of distinct kept place ids.
+* Frequent words (`--only frequent`): Arabic words of wordfreq's 30,000 most frequent whose exact or
+  loose key is the key of a Syrian locality's name in the gazetteer (they "resemble a village"),
+  minus those that name an important place themselves (a country, governorate, district, area or
+  city, or a town of 50,000), 400 evenly spaced of them; each put into six ordinary news-prose
+  sentences of our own (`FREQUENT_TEMPLATES`: a shelling in Kafr Nabl, Maarat al-Numan, Saraqib… and
+  the word after a comma, after a verb, at the start, after a conjunction). Share of the 2,400
+  sentences in which a reported span overlaps the word: the words are not places there. A measure
+  only: neither the words nor the sentences feed the model or the rules.
 * Geoparser load time, and throughput (GWN articles/s, ACLED notes/s).
 
 --show-errors N prints, per measure, the most frequent false-positive / missed surface forms
@@ -258,6 +266,76 @@ def anercorp(gp: Geoparser, path: Path, show: int) -> None:
             print(f"    MISS {toks(text, offs, g)!r}{part_s}: {context(text, offs[g[0]][0], offs[g[1]][1], 50)}")
 
 
+# ------------------------------------------------------------------------------ frequent words
+FREQUENT_TOP = 30_000
+FREQUENT_SAMPLE = 400
+FREQUENT_TEMPLATES = (
+    "وتسبب القصف المدفعي على بلدة كفرنبل بريف إدلب، {w} في أضرار مادية كبيرة بمنازل المدنيين.",
+    "وقال ناشطون إن {w} كان موضوع النقاش خلال الاجتماع الذي عقد أمس في مدينة إدلب.",
+    "أفاد المرصد السوري بأن قوات النظام قصفت مدينة معرة النعمان، وأشار إلى {w} بحسب مصادر محلية.",
+    "{w} هو ما تحدث عنه الأهالي في ريف حلب الشمالي بعد الغارات الأخيرة على المنطقة.",
+    "وشهدت مدينة سراقب قصفاً عنيفاً صباح اليوم، ثم {w} وسط حالة من الخوف بين المدنيين.",
+    "واستهدفت طائرات حربية روسية قرية البارة في جبل الزاوية جنوبي إدلب، و{w} دون أن ترد أنباء عن إصابات.",
+)
+IMPORTANT_KINDS = {"country", "governorate", "district", "area", "city"}
+
+
+def frequent_words(gp: Geoparser) -> list[str]:
+    """Frequent Arabic words that resemble a Syrian village's name (see the module docstring)."""
+    from wordfreq import top_n_list
+
+    from geodata.normalize import fold_arabic_word, is_arabic, loose_arabic_word
+
+    places = gp.gazetteer.places
+    village_exact, village_loose, important = set(), set(), set()
+    for n in gp.gazetteer.names:
+        p = places[n.place_id]
+        if p.kind in IMPORTANT_KINDS or (p.population or 0) >= 50_000 or p.country != "SY":
+            important.add(n.exact)
+        elif p.kind == "locality":
+            village_exact.add(n.exact)
+            if n.loose:
+                village_loose.add(n.loose)
+    out = []
+    for w in top_n_list("ar", FREQUENT_TOP):
+        if not is_arabic(w) or len(w) < 3 or " " in w:
+            continue
+        e, lo = fold_arabic_word(w), loose_arabic_word(w)
+        if e in important:
+            continue
+        if e in village_exact or (len(lo) >= 4 and lo in village_loose):
+            out.append(w)
+    return spaced(out, FREQUENT_SAMPLE)
+
+
+def frequent(gp: Geoparser, show: int) -> None:
+    words = frequent_words(gp)
+    n = read = 0
+    hits: Counter = Counter()
+    examples = []
+    t = time.perf_counter()
+    for w in words:
+        for tpl in FREQUENT_TEMPLATES:
+            text = tpl.replace("{w}", w)
+            s = tpl.index("{w}")
+            e = s + len(w)
+            n += 1
+            over = [r for r in gp.parse(text) if r.start < e and s < r.end]
+            if over:
+                read += 1
+                hits[w] += 1
+                examples.append((w, text, over[0]))
+    secs = time.perf_counter() - t
+    print(f"Frequent words resembling a village: {len(words)} words x {len(FREQUENT_TEMPLATES)} sentences "
+          f"({secs:.1f} s)")
+    print(f"  read as places: {read} of {n} = {read / n:.3%} [target <= 0.5%]   "
+          f"words read as a place at least once: {len(hits)}")
+    if show:
+        print_counter("most often", hits, show)
+        for w, text, r in spaced(examples, show):
+            print(f"    {w!r} -> {r.text!r} {place_label(r)}: {text}")
+
+
 # -------------------------------------------------------------------------------------- ACLED
 def acled_sample(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as f:
@@ -353,7 +431,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gazetteer", default=str(default_gaz))
     ap.add_argument("--shared", default="/work/shared")
-    ap.add_argument("--only", choices=["gwn", "anercorp", "acled"])
+    ap.add_argument("--only", choices=["gwn", "anercorp", "acled", "frequent"])
     ap.add_argument("--show-errors", type=int, default=0, metavar="N")
     args = ap.parse_args()
     shared = Path(args.shared)
@@ -365,6 +443,7 @@ def main() -> int:
         "anercorp": lambda: anercorp(gp, shared / "eval/arabic-ner/ANERCorp.txt", args.show_errors),
         "acled": lambda: acled(gp, shared / "eval/acled/acled_syria_battles_2017-01_2023-06_full.csv",
                                args.show_errors),
+        "frequent": lambda: frequent(gp, args.show_errors),
     }
     for name, fn in measures.items():
         if args.only in (None, name):

@@ -23,7 +23,8 @@ class Geoparser:
     def __init__(self, gazetteer: Gazetteer | None = None, path: str | Path | None = None):
         self.gazetteer = gazetteer or Gazetteer.load(path)
         self.recognizer = Recognizer(self.gazetteer)
-        self.resolver = Resolver(self.gazetteer)
+        tagger = self.recognizer.tagger
+        self.resolver = Resolver(self.gazetteer, review_below=tagger.review_below if tagger else 0.0)
 
     def parse(self, text: str, lang: str | None = None, query: bool = False) -> list[Resolution]:
         """Resolutions for every place mention in `text`, in order, each with its role. `lang` is a hint only: Arabic

@@ -40,3 +40,9 @@ def fold_entry(entry: str) -> str:
 def word_set(name: str, section: str | None = None) -> frozenset[str]:
     """Folded entries of a data file (of one section when given)."""
     return frozenset(fold_entry(e) for s, e in _lines(name) if section is None or s == section)
+
+
+@lru_cache(maxsize=None)
+def phrases(name: str, section: str) -> tuple[str, ...]:
+    """Entries of one section as written (lower case), for phrases matched in running text."""
+    return tuple(e.lower() for s, e in _lines(name) if s == section)

@@ -6,19 +6,24 @@ are concatenated without separators, so a name matches whether the text joins it
 ("كفر نبل"/"كفرنبل"), and a match only counts when it starts and ends on word boundaries. The
 longest match wins; loose matches fill only spans no exact match covers.
 
-Whether a match names a place *here* is decided from its context, with the hand-written word
-lists of `geodata.lexicons`:
-* vetoes: a Latin span holding a function word ("But in", "At the"), an acronym ("SANA", "US BLU"),
-  a person's name (after a given name, particle or title: "Rami Abdel Rahman", "President Bashar",
-  "الشيخ …"), the speaker of "said", or a piece of an organisation's name ("Ahrar al-Sham",
-  "هيئة تحرير الشام");
-* a name that is also an ordinary word (curated lists, word frequency, given names, kunyas)
-  needs a trigger word before it (قرية، بلدة، village of…) or a place neighbour in a list;
-* a loose (spelling-variant) match needs support: a trigger, a list neighbour, or — checked by the
-  resolver — the administrative unit the sentence names;
+Whether a candidate names a place *here* is the place tagger's decision (`geodata.tagger`, a CRF
+trained by `bench/train_tagger.py`); this module proposes the candidates and records what the
+hand-written word lists of `geodata.lexicons` say about each, as the tagger's features:
+* hard vetoes remove what cannot be a name here: a Latin span holding a function word ("But in",
+  "At the"), an acronym ("SANA", "US BLU"), a person's name (after a given name, particle or title:
+  "Rami Abdel Rahman", "President Bashar", "الشيخ …"; "Najib Ansari said"), the speaker of "said", a
+  piece of an organisation's name ("Ahrar al-Sham", "هيئة تحرير الشام", "Islamic State of Iraq and
+  al-Sham"), the second word of a compound ("Bab Saba"), an Arabic span ending in a function word
+  ("حلب أن");
+* the soft rules are the verdict (`Verdict`): a name that is also an ordinary word (curated lists,
+  word frequency, given names, kunyas) without a trigger word (قرية، بلدة، village of…) or a place
+  neighbour in a list; a loose (spelling-variant) match; a frequent Arabic word; a village in a text
+  not about Syria. A loose match without a trigger or list still needs the administrative unit the
+  sentence names (checked by the resolver). A comma alone is no list;
 * an Arabic word is read as proclitic + name only when it is rarer whole than split (ورقة stays
   "paper", والرقة is "and Raqqa").
 A name after a trigger word that no gazetteer holds becomes an `unknown` mention (tier "unknown").
+Without a shipped model (`Recognizer(..., tagger=False)`) the verdict alone decides, as before.
 
 A city neighbourhood (`geodata/data/neighbourhoods.csv`) counts only where the text supports it
 (`NeighbourhoodContext`): its city named in the same or the previous sentence, the section heading
@@ -41,13 +46,14 @@ import ahocorasick
 from wordfreq import zipf_frequency
 
 from geodata.gazetteer import Gazetteer, NameEntry
-from geodata.lexicons import word_set
+from geodata.lexicons import phrases, word_set
 from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_readings, fold_arabic_word,
                                fold_latin_word, is_arabic, is_ordinary_word, loose_arabic_word, loose_latin_word,
                                split_words)
 from geodata.place import Place
 from geodata.schema import Mention
 from geodata.sentences import sentence_spans
+from geodata.tagger import PlaceTagger
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
@@ -73,7 +79,7 @@ class Word:
 
 
 class Recognizer:
-    def __init__(self, gazetteer: Gazetteer):
+    def __init__(self, gazetteer: Gazetteer, tagger: bool = True):
         self.gazetteer = gazetteer
         self.vocab: set[str] = set()  # every folded word of an Arabic gazetteer name
         self.loose_vocab: set[str] = set()
@@ -112,7 +118,12 @@ class Recognizer:
         self.org_after = word_set("organisation_prefixes.txt", "latin_after")
         self.org_middle = word_set("organisation_prefixes.txt", "latin_middle")
         self.org_unit = word_set("organisation_prefixes.txt", "arabic_before_unit")
+        names = sorted(phrases("organisation_prefixes.txt", "latin_names"), key=len, reverse=True)
+        self._org_names_re = re.compile("|".join(
+            r"\b" + r"[\s\-‐–]+".join(map(re.escape, n.split())) + r"\b" for n in names), re.I) if names else None
+        self._org_spans: tuple = ("", [])
         self.neighbourhoods = NeighbourhoodContext(self)
+        self.tagger = PlaceTagger.load() if tagger else None
 
     @staticmethod
     def _automaton(table: dict[str, list[NameEntry]]):
@@ -212,12 +223,36 @@ class Recognizer:
         return found
 
     def find(self, text: str, query: bool = False) -> list[Mention]:
-        """Every mention in `text`, in order of appearance. `query=True` reads the text as a place
-        name asked for by a user (a geocoder query): it names a place by intent, so ordinary-word,
-        person and spelling-variant checks are off."""
+        """Every mention in `text`, in order of appearance, each with the model's probability that it
+        names a place here (`Mention.probability`). `query=True` reads the text as a place name asked
+        for by a user (a geocoder query): it names a place by intent, so ordinary-word and person
+        checks are off, but a spelling-variant match still needs the model's yes ("مسيّرة" is a drone,
+        not Maysarah)."""
+        cands = self.candidates(text, query)
+        if not cands.items:
+            return []
+        if self.tagger is None:  # no model shipped: the hand rules alone decide (the old recogniser)
+            return [m for m, _, _, verdict in cands.items if verdict.rule_ok]
+        probs = self.tagger.probabilities(self, cands)
+        out = []
+        for (m, _, _, verdict), p in zip(cands.items, probs):
+            m.probability = p
+            if not self.tagger.keeps(m, verdict, p, query):
+                continue
+            if not query:
+                m.evidence.append(f"place probability {p:.2f} (tagger)")
+            out.append(m)
+        return out
+
+    def candidates(self, text: str, query: bool = False) -> "Candidates":
+        """The candidate spans of `text` with the hand rules' verdict on each: gazetteer matches (the
+        longest first, exact before loose) that no hard veto removes (a function word inside a Latin
+        name, an acronym, a person's or organisation's name around it), and unknown names after a
+        trigger word. The soft rules (an ordinary word, a spelling variant, a text not about Syria,
+        a list around it) are only recorded in the verdict: the tagger reads them as features."""
         words = self.words(text)
         if not words:
-            return []
+            return Candidates(text, words, [], False)
         shouting = _mostly_capitals(text)
         candidates = [(i, j, e, "exact") for i, j, e in self._matches(words, "exact", text)]
         candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose", text)]
@@ -251,7 +286,7 @@ class Recognizer:
         if not query:
             chosen += self._unknown_names(words, taken, text)
         chosen.sort(key=lambda c: c[0])
-        mentions = []
+        mentions, spans = [], []
         supported: dict[int, NeighbourhoodSupport] = {}
         for i, j, entries, tier in chosen:
             m = Mention(text=text[words[i].start:words[j].end], start=words[i].start, end=words[j].end,
@@ -266,15 +301,22 @@ class Recognizer:
                 if m.trigger_kind in _NEIGHBOURHOOD_KINDS:
                     m.trigger_kind = "neighbourhood"
             mentions.append(m)
+            spans.append((i, j))
         self._mark_lists(mentions, text)
-        mentions = [m for m in mentions if self._admissible(m, query, supported.get(m.start))]
-        if not query and not _SYRIA.search(text):
-            # Is the text about Syria? Its other mentions say so when one is a Syrian governorate,
-            # district, area or large town (the country's name is checked on the text itself).
-            anchors = [o for o in mentions if self._names_syria(o)]
-            mentions = [m for m in mentions
-                        if not (self._village_without_support(m) and all(a is m for a in anchors))]
-        return mentions
+        syria = bool(_SYRIA.search(text))
+        anchors = [] if syria or query else [o for o in mentions if self._names_syria(o)]
+        items = []
+        for m, (i, j) in zip(mentions, spans):
+            nbhd = supported.get(m.start)
+            verdict = self._admissible(m, query, nbhd)
+            if verdict is None:
+                continue  # structurally not a place name here (a trigger word, an adjective, no entry left)
+            if not query and not syria and self._village_without_support(m) and all(a is m for a in anchors):
+                verdict.rule_ok = False
+                verdict.not_syria = True
+            verdict.nbhd = "" if nbhd is None else ("strong" if nbhd.strong else "weak")
+            items.append((m, i, j, verdict))
+        return Candidates(text, words, items, shouting, syria)
 
     def _names_syria(self, m: Mention) -> bool:
         return any(p.country == "SY" and (p.kind in ("governorate", "district", "area") or
@@ -312,6 +354,9 @@ class Recognizer:
                                            and nxt.exact not in self.triggers_en_after):
             return f"«{first.text}» opens the compound name «{first.text} {nxt.text}»"
         if first.arabic:
+            if j > i and last.exact in self.function_ar and not last.clitic and last.exact not in _KUNYA \
+                    and last.exact not in _COMPOUND_HEADS:
+                return f"ends in the function word «{last.text}» («ريف حلب أن» is not «حلبان»)"
             if prev is not None and (prev.exact in self.titles or prev.exact in self.org_before):
                 return f"after «{prev.text}»: a person's or organisation's name"
             if prev2 is not None and prev2.exact in self.org_before and prev.exact not in self.triggers_ar:
@@ -327,6 +372,10 @@ class Recognizer:
             if tier == "loose" and any(w.exact in self.function_ar for w in span):
                 return "a spelling variant that needs a function word («عين عيسى في»)"
             return ""
+        if any(s <= first.start and last.end <= e for s, e in self._organisation_names(text)):
+            return "inside an organisation's name («Islamic State of Iraq and al-Sham»)"
+        if prev is not None and prev.exact in _LATIN_HEADS and prev.text[:1].isupper() and not shouting:
+            return f"the second word of the compound name «{prev.text} {first.text}»"
         countries = all(self.gazetteer.places[e.place_id].kind == "country" for e in entries)
         for w in span:
             if w.exact in self.function_en:
@@ -348,12 +397,22 @@ class Recognizer:
             return f"«{first.text} {nxt.text}» opens an organisation's name"
         if nxt is not None and nxt.exact in self.speech:
             return f"the speaker of «{nxt.text}»"
+        nxt2 = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
+        if nxt_cap and not shouting and nxt2 is not None and nxt2.exact in self.speech:
+            return f"«{first.text} {nxt.text} {nxt2.text}»: a person's name"
         if nxt_cap and nxt.exact in self.org_after:
             return f"part of the organisation name «{first.text} … {nxt.text}»"
-        nxt2 = words[j + 2] if nxt is not None and self._adjacent(words, j + 1, j + 2, text) else None
         if nxt2 is not None and nxt.exact in self.org_middle and nxt2.exact in self.org_after:
             return f"part of the organisation name «{first.text} {nxt.text} {nxt2.text}»"
         return ""
+
+    def _organisation_names(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the organisation names of `organisation_prefixes.txt` ("latin_names") in the text."""
+        if self._org_names_re is None or not self._org_names_re.pattern:
+            return []
+        if text is not self._org_spans[0]:
+            self._org_spans = (text, [(m.start(), m.end()) for m in self._org_names_re.finditer(text)])
+        return self._org_spans[1]
 
     def _unknown_names(self, words: list[Word], taken: list[bool], text: str) -> list:
         """Names after a village/town trigger that no gazetteer holds ("قرية الزعفرانة",
@@ -406,16 +465,20 @@ class Recognizer:
             return w.exact not in self.function_ar and len(bare) >= 3 and zipf_frequency(bare, "ar") < 3.5
         return w.text[:1].isupper() and w.exact not in self.function_en and not is_ordinary_word(w.text)
 
-    def _admissible(self, m: Mention, query: bool = False, nbhd: "NeighbourhoodSupport | None" = None) -> bool:
-        """A name that is also an ordinary word (or a given name) needs a trigger or a list of places
-        around it; a loose match needs support (a trigger, a list, else the resolver's context). For a
-        neighbourhood, only a word such as حي/"district" or its city written right beside it counts
-        as such a trigger; its city named elsewhere around it does not."""
+    def _admissible(self, m: Mention, query: bool = False,
+                    nbhd: "NeighbourhoodSupport | None" = None) -> "Verdict | None":
+        """The hand rules' verdict on a candidate, or None when it cannot be a place name here at all
+        (a trigger word, a relative adjective abroad, no gazetteer entry left). The verdict's
+        `rule_ok` is the old recogniser's answer: a name that is also an ordinary word (or a given
+        name) needed a trigger or a list of places around it. For a neighbourhood, only a word such
+        as حي/"district" or its city written right beside it counts as such a trigger. A loose match
+        (and a frequent Arabic word) without a trigger or a list still needs the sentence's
+        administrative context in the resolver (`needs_context`)."""
         if m.unknown:
-            return True
+            return Verdict(True)
         if is_arabic(m.text):
             if fold_arabic_word(m.text) in self.triggers_ar:
-                return False  # "مدينة" is a trigger, not the villages called al-Madina
+                return None  # "مدينة" is a trigger, not the villages called al-Madina
             # Abroad, only the exact Arabic spelling counts for short names (آمل is not أمل); a
             # longer one may differ in its hamza seats (اسرائيل/إسرائيل).
             plain = ARABIC_DIACRITICS.sub("", m.text)
@@ -427,29 +490,32 @@ class Recognizer:
             if all(self.gazetteer.places[e.place_id].country != "SY" for e in m.entries) \
                     and _NISBA.fullmatch(plain) and not any(
                         plain in self.gazetteer.places[e.place_id].all_names() for e in m.entries):
-                return False  # "الحدود اللبنانية - السورية", "النظام السوري": an adjective, not a place abroad
+                return None  # "الحدود اللبنانية - السورية", "النظام السوري": an adjective, not a place abroad
             if not m.entries:
-                return False
+                return None
         if query:
-            return True
+            return Verdict(True)
         strong_trigger = bool(m.trigger) and m.trigger_kind not in ("in", "direction")
         if nbhd is not None:
             strong_trigger = nbhd.strong
+        verdict = Verdict(True, strong_trigger=strong_trigger)
         if m.tier == "loose" and not (strong_trigger or m.conjoined):
             m.evidence.append("spelling variant without a trigger or a list: needs the sentence's "
                               "administrative context")
             m.needs_context = True
-        ordinary = self._ordinary(m)
+        ordinary = verdict.ordinary = self._ordinary(m)
         if not ordinary:
             if not (strong_trigger or m.conjoined) and self._frequent_arabic(m):
                 m.evidence.append("a frequent Arabic word: needs the sentence's administrative context "
                                   "or a place named nearby")
                 m.needs_context = True
-            return True
+                verdict.frequent_arabic = True
+            return verdict
         if strong_trigger or m.conjoined:
             m.evidence.append(f"«{m.text}» is also {ordinary}; kept for the trigger or list around it")
-            return True
-        return False
+            return verdict
+        verdict.rule_ok = False
+        return verdict
 
     def _ordinary(self, m: Mention) -> str:
         """What else the name is, when it is also an ordinary word or a person's name; "" if not."""
@@ -525,16 +591,66 @@ class Recognizer:
 
     @staticmethod
     def _mark_lists(mentions: list[Mention], text: str) -> None:
-        """Mentions separated only by a comma, و or "and" form a list: each supports the other,
-        provided one of them is a plain gazetteer name (two ordinary words prove nothing)."""
-        for a, b in zip(mentions, mentions[1:]):
-            gap = " ".join(text[a.end:b.start].split())
+        """Mentions separated only by و, "and", "or" form a list: each supports the other, provided
+        one of them is a plain gazetteer name (two ordinary words prove nothing). A comma alone is
+        not a list — Arabic prose opens clauses after commas ("بريف إدلب، الأمر الذي…") — unless both
+        names are plain gazetteer names and neither is a frame ("بريف إدلب"), a plural trigger opens the list ("قرى X، Y"), or the list
+        goes on with و/"and" after the second name ("Idlib, Hama and Aleppo")."""
+        gaps = [list_gap(text[a.end:b.start]) for a, b in zip(mentions, mentions[1:])]
+        for k, (a, b) in enumerate(zip(mentions, mentions[1:])):
+            gap = gaps[k]
             solid = lambda m: not m.common and m.tier == "exact"  # noqa: E731
-            if gap in (",", "،", "and", ", and", "or", "و", "، و", ", و", "أو") and (solid(a) or solid(b)):
-                a.conjoined = b.conjoined = True
-                if a.trigger and not b.trigger and a.trigger_kind in ("villages", "towns", "cities"):
-                    b.trigger, b.trigger_kind = a.trigger, a.trigger_kind
-                    b.evidence.append(f"in a list after «{a.trigger}»")
+            if gap not in _LIST_GAPS or not (solid(a) or solid(b)):
+                continue
+            plural = a.trigger_kind in ("villages", "towns", "cities")
+            if gap in (",", "،"):
+                goes_on = k + 1 < len(gaps) and gaps[k + 1] in _LIST_GAPS and gaps[k + 1] not in (",", "،")
+                framed = a.trigger_kind in _REGIONAL or b.trigger_kind in _REGIONAL  # "بريف إدلب، X"
+                if not (plural or (solid(a) and solid(b) and not framed) or goes_on):
+                    continue
+            a.conjoined = b.conjoined = True
+            if a.trigger and not b.trigger and plural:
+                b.trigger, b.trigger_kind = a.trigger, a.trigger_kind
+                b.evidence.append(f"in a list after «{a.trigger}»")
+
+
+_REGIONAL = frozenset(("countryside", "governorate", "direction"))
+_LIST_GAPS = frozenset((",", "،", "and", ", and", "or", "و", "، و", ", و", "أو"))
+# و written onto the next name, with a preposition or the article after it: "وللموزرة", "وبالبارة"
+_WA_CLITIC = re.compile(r"([،,]\s*)?(و|أو\s*)(?:بال|لل|ال|ب|ل|ف)?")
+
+
+def list_gap(gap: str) -> str:
+    """What stands between two names, white space folded; a proclitic و (with a preposition or the
+    article) that the recogniser left outside the second name counts as و."""
+    g = " ".join(gap.split())
+    m = _WA_CLITIC.fullmatch(g)
+    if m and g not in _LIST_GAPS:
+        return ("، " if m.group(1) else "") + m.group(2).strip()
+    return g
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What the hand rules say about one candidate: the tagger reads it as features."""
+
+    rule_ok: bool  # the old recogniser would keep it
+    strong_trigger: bool = False
+    ordinary: str = ""  # "an ordinary word", "a person's name", "a frequent word" or ""
+    frequent_arabic: bool = False
+    not_syria: bool = False  # a village read as a word in a text not about Syria
+    nbhd: str = ""  # neighbourhood support: "strong", "weak" or ""
+
+
+@dataclass(slots=True)
+class Candidates:
+    """The candidate spans of one text: (mention, first word, last word, verdict) in order."""
+
+    text: str
+    words: list
+    items: list
+    shouting: bool
+    syria: bool = False
 
 
 SYRIA_FILTER_ZIPF = 2.5  # outside a text about Syria, a village name this frequent is read as a word
@@ -545,10 +661,13 @@ _KUNYA = frozenset({"ابو", "ابن", "بن", "ام", "abu", "abou", "ibn", "b
 _COMPOUND_HEADS = frozenset(fold_arabic_word(w) for w in (
     "كفر", "تل", "عين", "دير", "خربة", "بيت", "أم", "أبو", "جسر", "مزرعة", "رأس", "بئر", "قصر", "حوش", "معرة",
     "عرب", "جب", "بير", "خان", "سد"))
-_SYRIA = re.compile(r"\bSyria|سوري|السوري|الشام|دمشق|\bDamascus|\bAleppo|حلب|إدلب|ادلب|\bIdl?ib")
+_SYRIA = re.compile(r"\bSyria|سوري|السوري|الشام|دمشق|\bDamascus|\bAleppo|حلب|إدلب|ادلب|\bIdl?ib|"
+                    r"حمص|حماة|حماه|درعا|الرقة|دير الزور|اللاذقية|الحسكة|\bHoms\b|\bHama\b|\bRaqq?a|\bDeir ez|"
+                    r"\bLatakia|\bLattakia|\bDaraa|\bDara'a|\bHasakah")
 _NISBA = re.compile(r"ال\w+(?:ية|ي|يين|يون)")  # السورية، اللبناني: relative adjectives
 _LATIN_HEADS = frozenset({"tal", "tall", "tell", "kafr", "kfar", "ain", "ayn", "deir", "dayr", "khirbet", "khirbat",
-                          "beit", "bayt", "jisr", "umm", "abu", "ras", "bir", "qasr", "maarat", "marat", "khan"})
+                          "beit", "bayt", "jisr", "umm", "abu", "ras", "bir", "qasr", "maarat", "marat", "khan",
+                          "bab"})
 _CAPITALS = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
 

@@ -29,7 +29,7 @@ from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
 
 from geodata.gazetteer import Gazetteer
 from geodata.place import Place
-from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Mention, Resolution
+from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
 from geodata.weights import WEIGHTS, ResolutionWeights
 
@@ -38,6 +38,7 @@ LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vic
 REGIONAL_TRIGGERS = {"countryside", "direction", "governorate"}
 CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
+UNCERTAIN_CONFIDENCE = 0.45  # the highest confidence of a place the tagger doubts (probability < review line)
 POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
 
 
@@ -58,9 +59,10 @@ def precision_of(place: Place, trigger_kind: str) -> int:
 
 
 class Resolver:
-    def __init__(self, gazetteer: Gazetteer, weights: ResolutionWeights = WEIGHTS):
+    def __init__(self, gazetteer: Gazetteer, weights: ResolutionWeights = WEIGHTS, review_below: float = 0.0):
         self.gazetteer = gazetteer
         self.w = weights
+        self.review_below = review_below
         self._km: dict[tuple[str, str], float] = {}
 
     def _dist(self, a: Place, b: Place) -> float:
@@ -77,8 +79,9 @@ class Resolver:
         return [self.gazetteer.places[p] for p in m.place_ids]
 
     # ---- context -------------------------------------------------------------------------
-    def _context_units(self, mentions: list[Mention], text: str) -> list[list[Place]]:
-        """For each mention, the containing units (governorates, areas, districts) its sentence names."""
+    def _context_units(self, mentions: list[Mention], text: str) -> list[tuple[list[Place], list[Place]]]:
+        """For each mention, the containing units (governorates, areas, districts) its own sentence
+        names and those the sentence before it names."""
         spans = sentence_spans(text)
         sent_of = []
         for m in mentions:
@@ -102,7 +105,10 @@ class Resolver:
         out = []
         for m, si in zip(mentions, sent_of):
             # Units named by another mention of the same name are no context for it.
-            out.append([p for (cm, p) in units_by_sentence.get(si, []) if cm.place_ids != m.place_ids])
+            own = [p for (cm, p) in units_by_sentence.get(si, []) if cm.place_ids != m.place_ids]
+            before = [p for (cm, p) in units_by_sentence.get(si - 1, []) if cm.place_ids != m.place_ids] \
+                if si > 0 else []
+            out.append((own, before))
         return out
 
     @staticmethod
@@ -144,23 +150,49 @@ class Resolver:
         vouchers = self._anchors(mentions, ("area", *POINT_KINDS))
         anchors = [(m, p) for m, p in vouchers if p.kind != "neighbourhood"]
         out, memo = [], {}
-        for m, ctx in zip(mentions, contexts):
+        for m, (own, before) in zip(mentions, contexts):
+            # The area the mention's own sentence names, else the one the sentence before names.
+            ctx = own or before
             if m.unknown:
-                out.append(self._resolve_unknown(m, ctx))
+                out.append(self._with_probability(self._resolve_unknown(m, ctx), m))
                 continue
-            # A name repeated in the same circumstances gets the same answer: compute it once.
+            # A name repeated in the same circumstances gets the same answer: compute it once. The
+            # memoised Resolution is never changed afterwards: each mention gets its own copy.
             key = (tuple(m.place_ids), m.tier, m.trigger_kind, tuple(u.id for u in ctx), tuple(m.evidence),
-                   any(am is m for am, _ in anchors))
+                   any(am is m for am, _ in anchors), tuple(u.id for u in before), m.conjoined)
             if key not in memo:
-                memo[key] = self._resolve_one(m, ctx, anchors)
+                memo[key] = self._resolve_one(m, ctx, anchors, before)
             r = memo[key]
-            if m.needs_context and not self._supported(r, ctx, vouchers, m):
-                continue
+            evidence = list(r.evidence)
+            if m.needs_context:
+                why = self._supported(r, ctx, vouchers, m)
+                if not why:
+                    continue
+                evidence.append(why)
             if m.tier == "loose" and r.reason == WRONG_CONTEXT:
                 continue  # a spelling variant with no namesake where the text says is no evidence at all
-            out.append(Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, r.alternatives,
-                                  list(r.evidence), r.reason, r.trigger_kind, tier=m.tier))
+            if r.reason == WRONG_CONTEXT and m.trigger_kind in ("", "in", "direction") and \
+                    (m.probability < self.review_below or not m.conjoined):
+                # no namesake where the text says and no trigger word: a word that happens to be a
+                # village's name elsewhere, not an unknown village (unless a sure list holds it)
+                continue
+            out.append(self._with_probability(
+                Resolution(m.text, m.start, m.end, r.place, r.precision, r.confidence, list(r.alternatives),
+                           evidence, r.reason, r.trigger_kind, tier=m.tier), m))
         return out
+
+    def _with_probability(self, r: Resolution, m: Mention) -> Resolution:
+        """The tagger's probability that the span is a place flows into the confidence; below the
+        review line the confidence stays under 0.5 and the evidence says why, so the review queue
+        lists it among the low-confidence answers."""
+        p = m.probability
+        r.probability = p
+        r.confidence *= p
+        if p < self.review_below:
+            # under the mark from which a review queue counts an answer as low-confidence (0.5)
+            r.confidence = min(r.confidence, UNCERTAIN_CONFIDENCE)
+            r.evidence.append(f"{UNCERTAIN_PLACE}: the tagger gives {p:.2f} that «{m.text}» names a place here")
+        return r
 
     def _anchors(self, mentions: list[Mention], kinds: tuple[str, ...]) -> list[tuple[Mention, Place]]:
         """Mentions that name one Syrian place of these kinds (or records of one place), one per place."""
@@ -172,19 +204,17 @@ class Resolver:
                     anchors.append((m, places[0]))
         return anchors
 
-    def _supported(self, r: Resolution, ctx: list[Place], anchors, m: Mention) -> bool:
-        """A spelling-variant match stands when the sentence's unit holds it or a place named exactly
-        in the text lies within 25 km of it."""
+    def _supported(self, r: Resolution, ctx: list[Place], anchors, m: Mention) -> str:
+        """Why a spelling-variant match stands ("" when it does not): the sentence's unit holds it, or
+        a place named exactly in the text lies within 25 km of it. `r` is a memoised answer: read only."""
         p = r.place
         if p is None or r.reason:
-            return False
+            return ""
         if ctx and any(self._fits(p, u) for u in ctx):
-            r.evidence.append("spelling variant supported by the administrative context")
-            return True
+            return "spelling variant supported by the administrative context"
         if any(am is not m and am.tier == "exact" and a.id != p.id and self._dist(p, a) <= 25 for am, a in anchors):
-            r.evidence.append("spelling variant supported by a place named nearby")
-            return True
-        return False
+            return "spelling variant supported by a place named nearby"
+        return ""
 
     def _resolve_unknown(self, m: Mention, ctx: list[Place]) -> Resolution:
         evidence = list(m.evidence)
@@ -198,7 +228,23 @@ class Resolver:
                           self.w.unknown_confidence, [], evidence, reason=NOT_IN_GAZETTEER,
                           trigger_kind=m.trigger_kind, tier=m.tier)
 
-    def _resolve_one(self, m: Mention, ctx: list[Place], anchors) -> Resolution:
+    def _agrees(self, m: Mention, best: Place, before: list[Place], anchors) -> str:
+        """Why an exact gazetteer match stands against the wrong-context guard ("" if nothing says
+        so): it lies in the area the sentence before names, or in a list with another exact name
+        that lies within 25 km of it (the villages of one front line)."""
+        if m.tier != "exact":
+            return ""
+        inside = [u for u in before if self._fits(best, u)]
+        if inside:
+            return f"inside {inside[0].name_en}, named in the sentence before"
+        if m.conjoined:
+            for am, a in anchors:
+                if am is not m and am.tier == "exact" and am.conjoined and a.id != best.id \
+                        and self._dist(best, a) <= 25:
+                    return f"listed with «{am.text}» ({a.name_en}, {self._dist(best, a):.0f} km away)"
+        return ""
+
+    def _resolve_one(self, m: Mention, ctx: list[Place], anchors, before: list[Place] = ()) -> Resolution:
         places = self._places(m)
         n_kinds = len({p.kind for p in places})
         scored = []
@@ -237,8 +283,15 @@ class Resolver:
         if m.tier == "loose":
             evidence.append("matched on a spelling variant (loose key)")
 
-        # Wrong-context guard.
-        if ctx and best.kind in POINT_KINDS and best.country == "SY" \
+        # Wrong-context guard: the sentence (or the one before) names an area that holds no place
+        # of this name. It never replaces an exact match that agrees with the area named before or
+        # with the exact names listed beside it.
+        agrees = ""
+        if ctx and best.kind in POINT_KINDS and best.country == "SY" and not any(self._fits(best, u) for u in ctx):
+            agrees = self._agrees(m, best, before, anchors)
+            if agrees:
+                notes.append(f"kept against {' / '.join(u.name_en for u in ctx)}: {agrees}")
+        if ctx and best.kind in POINT_KINDS and best.country == "SY" and not agrees \
                 and not any(self._fits(best, u) for u in ctx):
             unit = sorted(ctx, key=lambda u: (u.kind != "area", u.kind != "district"))[0]
             elsewhere = ", ".join(f"{p.name_en} ({p.admin1.name_en if p.admin1 else p.country}, "

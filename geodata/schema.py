@@ -19,6 +19,7 @@ ROLES = ("target", "firing_position", "reference_point", "road_endpoint", "speak
          "background")
 NOT_IN_GAZETTEER = "not in gazetteer"
 WRONG_CONTEXT = "not in the gazetteer where the text places it"
+UNCERTAIN_PLACE = "may not be a place here"  # the tagger's probability is low: for review, not the default map
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Mention:
     conjoined: bool = False  # joined to a neighbour by و / "and" / a comma
     needs_context: bool = False  # a spelling variant kept only if the sentence's admin context fits
     evidence: list[str] = field(default_factory=list)
+    probability: float = 1.0  # the tagger's probability that the span names a place here
 
     @property
     def place_ids(self) -> list[str]:
@@ -67,6 +69,7 @@ class Resolution:
     role: str = "target"
     role_reason: str = ""
     tier: str = "exact"
+    probability: float = 1.0  # the tagger's probability that the span names a place here
 
     def to_dict(self) -> dict:
         return Location.from_resolution(self).to_dict()
