@@ -334,7 +334,7 @@ class TestHeaderModeInABrowser:
         ctx, page = _open_as(browser, team[VIEWER] + "?view=review")
         _signed_in(page, VIEWER, "viewer")
         page.wait_for_selector("#incident-count", timeout=60_000)
-        page.wait_for_selector(MAP_IFRAME, timeout=30_000)
+        page.wait_for_selector(MAP_IFRAME, timeout=60_000)
         expect(page.get_by_text("The Review view is for reviewers and administrators")).to_be_visible()
         assert page.get_by_text("Review", exact=True).count() == 0  # no "View" switch
         assert page.get_by_role("button", name="Accept").count() == 0
