@@ -7,13 +7,20 @@ Roles (see `geodata.schema.ROLES`):
   "على بعد 5 كم من X";
 * `road_endpoint` — it names a road: "طريق حلب - دمشق", "the Aleppo-Damascus highway", "the road
   between X and Y";
-* `speaker_seat` — the seat of whoever reports: datelines ("DAMASCUS, Syria (AP) —", "دمشق-سانا"),
-  "London-based", "ومقره لندن";
+* `speaker_seat` — the seat of whoever reports: datelines ("DAMASCUS, Syria (AP) —", "دمشق-سانا",
+  "Last updated at Nov 022017 BEIRUT Syrian government air strikes…"), "London-based", "ومقره
+  لندن", offices abroad and where a speaker speaks from ("his group's office in the Turkish city
+  of Gaziantep", "speaking from Gaziantep");
 * `framing_area` — a governorate, district, area or countryside named to frame a more precise
   place of the same sentence ("قرية X بريف إدلب", "in Idlib countryside"), or a city named as the
   whole a neighbourhood or town is part of ("the al-Sha'ar district of Aleppo", "حي X في مدينة حلب",
-  "Kafr Hamrah district of Aleppo", "Qarati in Idleb");
-* `background` — countries, and places named for talks, agreements, ministries or embassies;
+  "Kafr Hamrah district of Aleppo", "Qarati in Idleb"); a place written as an area ("Idleb
+  countryside", "the countryside of Aleppo", "Hama province") beside a more precise place of the
+  sentence, in a list too ("Kansafrah, Kafr Nabl and Hass in Idleb countryside"); a city named
+  like its governorate after a place of that governorate ("Ar-Ra'ee town, Aleppo");
+* `background` — countries, places named for talks, agreements, ministries or embassies, venues
+  of talks ("talks in the Kazakh capital Astana", "peace talks - in Geneva and …"), and tag lines
+  and "related" lists at the foot of a page ("Tags Russia Syria Assad Deir az-Zour");
 * `target` — everything else: where it happened.
 
 Each non-target gets `role_reason` quoting the words that decided it, and the same line in its
@@ -67,6 +74,40 @@ _PROXY_BEFORE = re.compile(r"(?:brokered|mediated|backed|supported|sponsored|hos
 _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
                           r"meeting|format)\b", re.I)
+# Page furniture before a dateline in capitals: "Last updated at Nov 022017 BEIRUT", "Published 3 May 2018 IDLIB".
+_FURNITURE_BEFORE = re.compile(
+    r"\W*(?:(?:last\s+)?updated|published|posted|date\s+of\s+publication|created)\b(?:\s+(?:at|on))?"
+    r"[\s\w,:/.-]{0,30}?\d{2,4}\s*(?:(?:am|pm|GMT|UTC)\s*)?[-–—:|]?\s*$", re.I)
+# A tag line or "related" list: the keyword, then only capitalised words up to the place.
+_TAGS_BEFORE = re.compile(
+    r"(?:^|[\s.])(?:Tags|TAGS|Tagged|Topics|Keywords|Related(?:\s+(?:[Aa]rticles|[Ss]tories|[Tt]opics|[Nn]ews))?|"
+    r"Read\s+more|See\s+also|More\s+on)\s*:?\s+"
+    r"(?:(?:[A-Z][\w'’-]*|(?:al|az|ad|as|ar|an|el|ash|at|ad|of|and)(?:-\w+)?)[\s,;|/]+)*$")
+# A venue of talks: "talks in the Kazakh capital Astana", "peace talks - in Geneva and the …", "مفاوضات أستانا".
+_VENUE_BEFORE = re.compile(
+    r"\b(?:talks|negotiations|summit|conference|meeting|peace\s+process|consultations)\s+(?:[-–—]\s+)?"
+    r"(?:(?:held|hosted|taking\s+place|due|set|scheduled|underway)\s+)?(?:in|at)\s+(?:\S+\s+(?:and|or)\s+)?"
+    r"(?:the\s+)?(?:(?:[A-Z]\w+\s+)?(?:capital|city|resort)\s+(?:of\s+)?)?$"
+    r"|(?:محادثات|مفاوضات|مباحثات|اجتماع|قمة|مؤتمر)\w*\s+(?:\S+\s+){0,2}(?:في|ب)\s*(?:العاصمة\s+\S+\s+)?$", re.I)
+# Talks named shortly before a place abroad: "peace talks to end the war entered a second day in the Kazakh capital".
+_TALKS_NEAR = re.compile(r"\b(?:talks|negotiations|summit|peace\s+process|مفاوضات|محادثات|مباحثات|قمة)\b", re.I)
+# Where a speaker or an organisation sits: "his group's office in the Turkish city of Gaziantep" (abroad only:
+# an office inside Syria may well be what was hit), "speaking from Gaziantep", "told AFP by phone from Idlib".
+_OFFICE_BEFORE = re.compile(
+    r"\b(?:office|offices|headquarters|bureau|exile|embassy|consulate)\s+(?:in|at)\s+(?:the\s+)?"
+    r"(?:(?:[A-Z]\w+\s+)?(?:city|capital|town)\s+of\s+|[A-Z]\w+\s+(?:city|capital)\s+)?$")
+_SPEAKING_BEFORE = re.compile(
+    r"\b(?:speaking|spoke|talking|reached|interviewed|told\s+(?:\S+\s+){0,2}?)\s*(?:by\s+(?:tele)?phone\s+|via\s+\w+\s+)?"
+    r"from\s+(?:the\s+)?(?:(?:[A-Z]\w+\s+)?(?:city|capital|town)\s+of\s+)?$", re.I)
+# A place written as an area rather than the place itself: "Idleb countryside", "the countryside of Aleppo".
+_AREA_AFTER = re.compile(r"(?:['’]s)?\s+(?:countryside|province|governorate|region)\b", re.I)
+_AREA_BEFORE = re.compile(r"\b(?:countryside|province|governorate)\s+of\s+(?:the\s+)?$", re.I)
+# Between a place and the city named like its governorate that closes it: "Ar-Ra'ee town Aleppo", "Jarablus in
+# Aleppo", "Basuta, northern Aleppo countryside".
+_GOVERNORATE_GAP = re.compile(
+    r"\s*(?:(?:town|city|village|area|camp|district|subdistrict|front|outskirts)\s*)?(?:,|\bin\b|\bof\b|-)?\s*"
+    r"(?:the\s+)?(?:(?:eastern|western|northern|southern|central|north-?eastern|north-?western|south-?eastern|"
+    r"south-?western)\s+)?(?:(?:countryside|province|governorate)\s+of\s+)?", re.I)
 _DATELINE_AFTER = re.compile(r"^\s*(?:,\s*[A-Z][\w ]*)?\s*(?:[-–—(:]|$)")
 _LIST_AFTER = re.compile(r"\s*(?:[,،]\s*)?(?:and|or|و|أو)\s*|\s*[,،]\s*", re.I)
 CONTAINER_KINDS = ("governorate", "district", "subdistrict", "area")
@@ -110,6 +151,18 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
         return "background", f"before «{' '.join(after.split()[:2])}»"
     if r.text.isupper() and len(r.text) >= 4 and not sentence_before.strip() and _DATELINE_AFTER.match(after):
         return "speaker_seat", f"dateline «{r.text}»"
+    if r.text.isupper() and len(r.text) >= 4 and _FURNITURE_BEFORE.fullmatch(sentence_before):
+        return "speaker_seat", f"dateline «{' '.join(sentence_before.split())} {r.text}»"
+    m = _TAGS_BEFORE.search(before)
+    if m:
+        return "background", f"tag line «{' '.join(m.group().split())}…»"
+    m = _VENUE_BEFORE.search(before)
+    abroad = r.place is not None and r.place.country not in ("SY", None)
+    if m or (abroad and (m := _TALKS_NEAR.search(before))):
+        return "background", f"venue of talks «{' '.join(m.group().split())}»"
+    m = _SPEAKING_BEFORE.search(before)
+    if m or (abroad and (m := _OFFICE_BEFORE.search(before))):
+        return "speaker_seat", f"where the speaker is «{' '.join(m.group().split())}»"
     if r.precision != 1 and _FRAME_BEFORE.search(before):
         return "background", f"after «{' '.join(_FRAME_BEFORE.search(before).group().split())}»"
     return "", ""
@@ -128,6 +181,10 @@ def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]], text: st
             continue
         for r in here:
             if r.role != "target" or r.reason:
+                continue
+            why = _area_frames(r, precise, here, text)
+            if why:
+                _set(r, "framing_area", why)
                 continue
             if r in precise:
                 part = next((p for p in precise
@@ -159,6 +216,28 @@ def _city_frames(outer: Resolution, inner: Resolution, text: str, here: list[Res
     end = outer.end - 2 if outer.text.endswith(("'s", "’s")) else outer.end  # a possessive inside the span
     return bool(CITY_POSSESSIVE.fullmatch(text[end:inner.start])) and (
         i.kind == "neighbourhood" or NEIGHBOURHOOD_AFTER.match(text[inner.end:inner.end + 30]) is not None)
+
+
+def _area_frames(r: Resolution, precise: list[Resolution], here: list[Resolution], text: str) -> str:
+    """Why `r` frames a more precise place of its sentence, or "": it is written as an area ("Idleb
+    countryside", "the countryside of Aleppo", "Hama province"), or it is a city named like its
+    governorate closing the name of a place of that governorate ("Ar-Ra'ee town Aleppo"), unless it
+    opens a list ("Sarmin, Idleb and Binnish")."""
+    others = [p for p in precise if p is not r and p.place.id != r.place.id and p.role == "target"]
+    if not others:
+        return ""
+    if _AREA_AFTER.match(text, r.end) or _AREA_BEFORE.search(text[max(0, r.start - 40):r.start]):
+        m = _AREA_AFTER.match(text, r.end)
+        area = f"{r.text}{m.group()}" if m else f"{_AREA_BEFORE.search(text[max(0, r.start - 40):r.start]).group()}{r.text}"
+        return f"«{' '.join(area.split())}» is an area framing «{others[0].text}»"
+    o = r.place
+    if o.kind in ("locality", "city") and o.admin1 is not None and o.admin1.name_en \
+            and o.name_en.lower()[:4] == o.admin1.name_en.lower()[:4] and not _listed_after(r, here, text):
+        for p in others:
+            if p.end <= r.start and p.place.admin1 is not None and p.place.admin1.id == o.admin1.id \
+                    and _GOVERNORATE_GAP.fullmatch(text, p.end, r.start):
+                return f"«{r.text}» names the governorate of «{p.text}»"
+    return ""
 
 
 def _listed_after(r: Resolution, here: list[Resolution], text: str) -> bool:

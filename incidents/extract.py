@@ -2,7 +2,12 @@
 
 1. Sentences of the body (title, date line and caption are skipped).
 2. Places: the geoparser's resolutions, by sentence.
-3. A sentence with an event cue yields incidents; one without is context only.
+3. Which sentences report a violent event: one with an event cue (the dictionaries of
+   `incidents.lexicon`, Arabic and English); an English one without a cue when the event model
+   (`incidents.event_model`, fitted on ACLED notes and news sentences) gives it a probability at
+   or above its threshold ("unknown gunmen shot and killed a lieutenant in Jarablus city"): its
+   type is then the model's ACLED Battles sub-event, and the evidence gives the probability. Any
+   other sentence is context only.
 4. Which places are incident locations: only targets (the geoparser's roles set firing
    positions, reference points, road endpoints, speakers' seats, framing areas and background
    aside, with the reason in their evidence); a governorate-level place is context when the
@@ -28,8 +33,9 @@ from dataclasses import dataclass, field, fields
 from geodata.schema import Resolution
 from geodata.sentences import sentence_spans
 from incidents.articles import Article
-from geodata.normalize import DIGITS
+from geodata.normalize import DIGITS, is_arabic
 from incidents.dates import PUBLICATION_DATE, DateMention, EventDate, date_mentions, relative_date
+from incidents.event_model import event_model
 from incidents.lexicon import Hit, actor_mentions, event_cues
 
 _NONE_REPORTED = re.compile(
@@ -211,8 +217,8 @@ def extract(article: Article, geoparser) -> list[Incident]:
     resolutions = geoparser.parse(text)
     spans = [sp for sp in sentence_spans(text) if sp[1] > body]
     all_cues = _typed([h for h in event_cues(text) if h.start >= body], text)
-    if not all_cues:
-        return []
+    if not all_cues and is_arabic(text[body:body + 2000]):
+        return []  # Arabic: the cue dictionary decides (the model reads English only)
     all_actors = actor_mentions(text)
     published = article.date
     mentions = [m for m in date_mentions(text, published) if m.start >= body]
@@ -222,13 +228,16 @@ def extract(article: Article, geoparser) -> list[Incident]:
     for i, (s, e) in enumerate(spans):
         s = max(s, body)
         cues = _shift(all_cues, s, e)
-        if not cues:
-            continue
         in_sentence = [r for r in resolutions if s <= r.start and r.end <= e]
         locations = _locations(in_sentence)
         if not locations:
             continue
         sentence = text[s:e]
+        why = _model_says(sentence, cues)
+        if not cues and why is None:
+            continue
+        if not cues:
+            cues, why = why
         ps, pe = _passage(text, spans, i)
         ps = max(ps, s)
         passage = text[ps:pe]
@@ -240,7 +249,8 @@ def extract(article: Article, geoparser) -> list[Incident]:
             cue = _nearest_cue(cues, r.start - s)
             for when in _dates_for(r.start, nth, len(locations), s, e, text, mentions, starts, paragraph_start,
                                    published, retrospective):
-                ev = [f"event cue «{sentence[cue.start:cue.end]}»", f"date: {when.evidence}"] + r.evidence
+                said = why if cue.end == cue.start else f"event cue «{sentence[cue.start:cue.end]}»"
+                ev = [said, f"date: {when.evidence}"] + r.evidence
                 incidents.append(Incident(
                     article_id=article.id, group=group,
                     date=when.date.isoformat() if when.date else None, time_precision=when.precision,
@@ -250,6 +260,22 @@ def extract(article: Article, geoparser) -> list[Incident]:
                     article=article.meta(), evidence=ev,
                 ))
     return _drop_coarse_duplicates(incidents)
+
+
+def _model_says(sentence: str, cues: list[Hit]):
+    """For an English sentence without a cue: ([a cue-like Hit of the model's type at the sentence's
+    start], evidence) when the event model says it reports a violent event, else None. With cues:
+    None (the cues decide)."""
+    if cues or is_arabic(sentence):
+        return None
+    model = event_model()
+    p = model.probability(sentence)
+    if p < model.threshold:
+        return None
+    sub, q = model.sub_event(sentence)
+    why = (f"event model: p={p:.2f} that this sentence reports a violent event (no cue word); "
+           f"type {sub} (p={q:.2f})")
+    return [Hit(0, 0, ("Battles", sub), True)], why
 
 
 RETROSPECTIVE_DAYS = 30
