@@ -4,7 +4,8 @@ Roles (see `geodata.schema.ROLES`):
 * `firing_position` — where the fire came from: "قصف … على اعزاز مصدره تل رفعت", "انطلاقاً من
   مواقعها في جورين", "shells fired from X", "from its positions in X";
 * `reference_point` — a distance is measured from it: "60 kilometres northeast of Damascus",
-  "على بعد 5 كم من X";
+  "على بعد 5 كم من X", or it is plainly beside the place meant: "just east of Idleb city", "a town
+  south of Idlib";
 * `road_endpoint` — it names a road: "طريق حلب - دمشق", "the Aleppo-Damascus highway", "the road
   between X and Y";
 * `speaker_seat` — the seat of whoever reports: datelines ("DAMASCUS, Syria (AP) —", "دمشق-سانا",
@@ -51,7 +52,11 @@ _REFERENCE_BEFORE = re.compile(
     r"(?:(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?\s*(?:of|from)"
     r"|(?:of|from)|(?:شمال|جنوب|شرق|غرب)\w*(?:\s+(?:شرق|غرب)\w*)?(?:\s+(?:من|عن))?|(?:من|عن))\s*"
     r"(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+|مدينة\s+|بلدة\s+|قرية\s+)?$"
-    r"|على\s+بعد\s+(?:\S+\s+){1,3}(?:من|عن)\s+(?:مدينة\s+|بلدة\s+|قرية\s+)?$",
+    r"|على\s+بعد\s+(?:\S+\s+){1,3}(?:من|عن)\s+(?:مدينة\s+|بلدة\s+|قرية\s+)?$"
+    # no distance, but plainly beside it: "just east of Idleb city", "a town south of Idlib"
+    r"|(?:\b(?:just|directly|immediately|shortly)|\b(?:a|an)\s+(?:city|town|village|area|hill|base)|"
+    r"\b(?:lies|located|situated))\s+(?:(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)"
+    r"(?:ern)?\s+of|outside|near)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+)?$",
     re.I)
 _ROAD_BEFORE = re.compile(
     r"(?:طريق|الطريق|أوتوستراد|اوتوستراد|اتوستراد)(?:\s+(?:الدولي|الدولية|السريع|العام|الرئيسي|الواصل|الرابط|"
@@ -175,18 +180,27 @@ def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]], text: st
     beside one of its own neighbourhoods."""
     for s, e in spans:
         here = [r for r in resolutions if s <= r.start < e and r.place is not None]
-        precise = [r for r in here if r.role == "target" and (
+        areas = {id(r): a for r in here if r.role == "target" and not r.reason and (a := _written_as_area(r, text))}
+        for r in here:
+            if id(r) in areas:
+                other = next((p for p in here if p is not r and p.role == "target" and id(p) not in areas
+                              and p.place.id != r.place.id
+                              and (p.reason == NOT_IN_GAZETTEER or p.place.kind not in ("governorate", "country"))),
+                             None)
+                if other is not None:
+                    _set(r, "framing_area", f"«{areas[id(r)]}» is an area framing «{other.text}»")
+        precise = [r for r in here if r.role == "target" and id(r) not in areas and (
             r.place.kind in LOCAL_KINDS or r.reason == NOT_IN_GAZETTEER)]
         if not precise:
             continue
         for r in here:
-            if r.role != "target" or r.reason:
-                continue
-            why = _area_frames(r, precise, here, text)
-            if why:
-                _set(r, "framing_area", why)
+            if r.role != "target" or r.reason or id(r) in areas:
                 continue
             if r in precise:
+                why = _governorate_named(r, precise, here, text)
+                if why:
+                    _set(r, "framing_area", why)
+                    continue
                 part = next((p for p in precise
                              if p is not r and p.role == "target" and _city_frames(r, p, text, here)), None)
                 if part is not None:
@@ -218,25 +232,28 @@ def _city_frames(outer: Resolution, inner: Resolution, text: str, here: list[Res
         i.kind == "neighbourhood" or NEIGHBOURHOOD_AFTER.match(text[inner.end:inner.end + 30]) is not None)
 
 
-def _area_frames(r: Resolution, precise: list[Resolution], here: list[Resolution], text: str) -> str:
-    """Why `r` frames a more precise place of its sentence, or "": it is written as an area ("Idleb
-    countryside", "the countryside of Aleppo", "Hama province"), or it is a city named like its
-    governorate closing the name of a place of that governorate ("Ar-Ra'ee town Aleppo"), unless it
-    opens a list ("Sarmin, Idleb and Binnish")."""
-    others = [p for p in precise if p is not r and p.place.id != r.place.id and p.role == "target"]
-    if not others:
-        return ""
-    if _AREA_AFTER.match(text, r.end) or _AREA_BEFORE.search(text[max(0, r.start - 40):r.start]):
-        m = _AREA_AFTER.match(text, r.end)
-        area = f"{r.text}{m.group()}" if m else f"{_AREA_BEFORE.search(text[max(0, r.start - 40):r.start]).group()}{r.text}"
-        return f"«{' '.join(area.split())}» is an area framing «{others[0].text}»"
+def _written_as_area(r: Resolution, text: str) -> str:
+    """The words that make a mention an area rather than the place itself ("Idleb countryside", "the
+    countryside of Aleppo", "Hama province"), or ""."""
+    m = _AREA_AFTER.match(text, r.end)
+    if m:
+        return " ".join(f"{r.text}{m.group()}".split())
+    m = _AREA_BEFORE.search(text[max(0, r.start - 40):r.start])
+    return " ".join(f"{m.group()}{r.text}".split()) if m else ""
+
+
+def _governorate_named(r: Resolution, precise: list[Resolution], here: list[Resolution], text: str) -> str:
+    """Why `r`, a city named like its governorate, closes the name of a place of that governorate
+    ("Ar-Ra'ee town Aleppo", "Jarablus in Aleppo") and so frames it, or "". Not when it opens a
+    list ("Sarmin, Idleb and Binnish")."""
     o = r.place
-    if o.kind in ("locality", "city") and o.admin1 is not None and o.admin1.name_en \
-            and o.name_en.lower()[:4] == o.admin1.name_en.lower()[:4] and not _listed_after(r, here, text):
-        for p in others:
-            if p.end <= r.start and p.place.admin1 is not None and p.place.admin1.id == o.admin1.id \
-                    and _GOVERNORATE_GAP.fullmatch(text, p.end, r.start):
-                return f"«{r.text}» names the governorate of «{p.text}»"
+    if o.kind not in ("locality", "city") or o.admin1 is None or not o.admin1.name_en \
+            or o.name_en.lower()[:4] != o.admin1.name_en.lower()[:4] or _listed_after(r, here, text):
+        return ""
+    for p in precise:
+        if p is not r and p.place.id != o.id and p.end <= r.start and p.place.admin1 is not None \
+                and p.place.admin1.id == o.admin1.id and _GOVERNORATE_GAP.fullmatch(text, p.end, r.start):
+            return f"«{r.text}» names the governorate of «{p.text}»"
     return ""
 
 

@@ -176,3 +176,23 @@ def test_a_list_of_villages_hit_gives_one_incident_each(geoparser, text, hit):
     places = _places(_extract(geoparser, text))
     assert hit <= set(places) and len(places) == len(set(places))
     assert not {"Idlib", "Aleppo"} & set(places)  # the countryside named after the list frames it
+
+
+@pytest.mark.shared
+def test_countryside_does_not_swallow_a_subdistrict_town(geoparser):
+    """A town the gazetteer holds as a subdistrict, then "northern Idleb countryside": the town is
+    the incident, the city of Idleb is not (it was the other way round)."""
+    text = "On 9 May 2020, unidentified gunmen stabbed an HTS commander in Ma'arrat Tamasrin in northern Idleb countryside."
+    places = _places(_extract(geoparser, text))
+    assert places and "Idlib" not in places and "Idleb" not in places
+    idleb = [r for r in geoparser.parse(text) if r.text == "Idleb"]
+    assert idleb and idleb[0].role == "framing_area" and "countryside" in idleb[0].role_reason
+
+
+@pytest.mark.shared
+def test_a_city_just_beside_the_place_is_a_reference_point(geoparser):
+    text = "On 9 May 2020, clashes took place in Binnish, just east of Idleb city, between HTS and IS fighters."
+    places = _places(_extract(geoparser, text))
+    assert places and "Idlib" not in places
+    idleb = [r for r in geoparser.parse(text) if r.text == "Idleb"]
+    assert idleb and idleb[0].role == "reference_point"
