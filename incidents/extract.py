@@ -167,7 +167,7 @@ def _typed(cues: list[Hit], text: str) -> list[Hit]:
 
 
 _COORDINATED = re.compile(r"\s*(?:,|،)?\s*(?:and|و)?\s*(?:on\s+(?:the\s+)?|في\s+)?", re.I)
-_RESPECTIVELY = re.compile(r"\brespectively\b|على\s+التوالي", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b|على\s+(?:التوالي|التتالي)", re.I)
 
 
 def _coordinated(inside: list[DateMention], m: DateMention, text: str) -> list[DateMention]:

@@ -196,3 +196,54 @@ def test_a_city_just_beside_the_place_is_a_reference_point(geoparser):
     assert places and "Idlib" not in places
     idleb = [r for r in geoparser.parse(text) if r.text == "Idleb"]
     assert idleb and idleb[0].role == "reference_point"
+
+
+def test_fast_scoring_equals_the_sum_over_features():
+    import math
+
+    m = event_model()
+    for sentence, cues in (("Unknown gunmen shot and killed a lieutenant in Jarablus city.", []),
+                           ("Russian warplanes struck Saraqib, killing 3.", ["Air/drone strike", "Air/drone strike"]),
+                           ("The mayor opened a school.", [])):
+        z = m.bias + sum(m.weights.get(f, 0.0) for f in features(sentence, cues))
+        assert m.probability(sentence, cues) == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-9)
+
+
+# ---- Arabic: what the Arabic investigation reports showed missing --------------------------
+@pytest.mark.shared
+def test_arabic_killing_and_body_cues(geoparser):
+    text = "مقتل عنصر من الفصائل برصاص مجهولين في بلدة سرمدا، وعثر على جثة شاب في مدينة الباب.\nوافتتح المجلس المحلي مدرسة في سراقب."
+    incidents = extract(Article(text=text, date=date(2020, 5, 10), language="ar"), geoparser)
+    places = [i.location["name_en"] for i in incidents]
+    assert "Sarmada" in places and "al-Bab" in places and "Saraqib" not in places
+    assert all(i.sub_event_type == "Attack" for i in incidents)
+
+
+@pytest.mark.shared
+def test_arabic_incidents_broken_plural_and_dates_listed_respectively(geoparser):
+    """«حوادث» (the broken plural of حادثة) borrows the report's type; «على التتالي» pairs the
+    listed dates with the listed places."""
+    text = ("استخدمت الذخائر العنقودية في هجمات على حلب.\n"
+            "كما تم تحري وقوع حوادث في 14 يوليو و16 يوليو، على كل من منطقتي الأتارب وعندان في حلب على التتالي.")
+    incidents = extract(Article(text=text, date=date(2017, 3, 29), language="ar"), geoparser)
+    got = {(i.location["text"], i.date) for i in incidents}
+    assert ("الأتارب", "2016-07-14") in got and ("عندان", "2016-07-16") in got
+
+
+@pytest.mark.parametrize("text, day", [
+    ("وفي 19 أيلول - سبتمبر 2017، تعرض المستشفى لغارة", date(2017, 9, 19)),
+    ("وفي 19 إيلول / سبتمبر 2017 في حوالي الساعة 10:30", date(2017, 9, 19)),
+    ("بعد الهجوم على خان شيخون في الرابع من أبريل 2017", date(2017, 4, 4)),
+    ("قصفت الطائرات البلدة في الحادي عشر من تموز", date(2017, 7, 11)),
+])
+def test_arabic_date_forms(text, day):
+    from incidents.dates import date_mentions
+
+    assert [m.date for m in date_mentions(text, date(2017, 10, 1))] == [day]
+
+
+def test_first_week_of_a_month_is_not_its_first_day():
+    from incidents.dates import date_mentions
+
+    assert date_mentions("خلال الأسبوع الأول من آب", date(2017, 10, 1)) == []
+    assert [m.date for m in date_mentions("في الأول من آب", date(2017, 10, 1))] == [date(2017, 8, 1)]
