@@ -65,6 +65,10 @@ class EventModel:
     def __init__(self, data: dict):
         self.bias = data["bias"]
         self.weights = data["weights"]
+        # the same weights split by kind, so that scoring looks words and pairs up without building
+        # feature strings (this runs on every English sentence that names a place)
+        self._words = {k[2:]: w for k, w in self.weights.items() if k.startswith("w:")}
+        self._pairs = {k[2:]: w for k, w in self.weights.items() if k.startswith("b:")}
         self.threshold = data["threshold"]
         self.labels = data["types"]["labels"]
         self.type_bias = data["types"]["bias"]
@@ -72,8 +76,13 @@ class EventModel:
         self.meta = data.get("meta", {})
 
     def probability(self, sentence: str, cue_types: list[str] = ()) -> float:
-        w = self.weights
-        z = self.bias + sum(w.get(f, 0.0) for f in features(sentence, list(cue_types)))
+        """The same sum as over `features(sentence, cue_types)`, without building them."""
+        toks = tokens(sentence)
+        words, pairs, w = self._words, self._pairs, self.weights
+        z = self.bias + sum(words.get(t, 0.0) for t in set(toks))
+        z += sum(pairs.get(p, 0.0) for p in {a + " " + b for a, b in zip(toks, toks[1:])})
+        if cue_types:
+            z += w.get("cue", 0.0) + sum(w.get("cue:" + (t or "untyped"), 0.0) for t in set(cue_types))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def sub_event(self, sentence: str) -> tuple[str, float]:
