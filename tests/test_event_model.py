@@ -50,6 +50,10 @@ def test_body_found_is_recognised_through_its_cue():
     "He said, speaking at his group's office in the Turkish city of Gaziantep near the Syrian border.",
     "The mayor opened a new school in the city of Idlib on Monday.",
     "Thousands of families returned to their homes in Saraqib after the harvest.",
+    # news that speaks of the war without an event in it (FA-KES showed these)
+    "Thalthana lies near the key IS stronghold of Al-Bab and is just 12km southeast of IS-held Dabiq.",
+    "Several hundred people will be transported out of Madaya and Zabadani towns near Damascus.",
+    "The father of the president was born in al-Qardaha, located in the Latakia province.",
 ])
 def test_model_rejects_sentences_without_violence(sentence):
     assert event_model().probability(sentence) < event_model().threshold
@@ -83,6 +87,13 @@ def test_event_without_cue_word_gives_an_incident(geoparser, text, place):
     assert _places(incidents) == [place]
     assert incidents[0].event_type == "Battles"
     assert incidents[0].evidence[0].startswith("event model: p=")
+
+
+@pytest.mark.shared
+def test_suicide_bomber_blew_himself_up(geoparser):
+    incidents = _extract(geoparser, "The bomber blew himself up late Monday in the town of Jarablus.\n"
+                                    "The town of Saraqib lies near the main road.")
+    assert _places(incidents) == ["Jarabulus"] and incidents[0].sub_event_type == "Suicide bomb"
 
 
 @pytest.mark.shared
