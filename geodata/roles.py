@@ -8,7 +8,8 @@ Roles (see `geodata.schema.ROLES`):
   south of Idlib";
 * `road_endpoint` — it names a road: "طريق حلب - دمشق", "the Aleppo-Damascus highway", "the road
   between X and Y";
-* `speaker_seat` — the seat of whoever reports: datelines ("DAMASCUS, Syria (AP) —", "دمشق-سانا",
+* `speaker_seat` — the seat of whoever reports: datelines in the forms wire services print them
+  ("DAMASCUS, Syria (AP) —", "Beirut, Nov 2 (Reuters) -", "Beirut — ", "دمشق-سانا", "إدلب - الأناضول",
   "Last updated at Nov 022017 BEIRUT Syrian government air strikes…"), "London-based", "ومقره
   لندن", offices abroad and where a speaker speaks from ("his group's office in the Turkish city
   of Gaziantep", "speaking from Gaziantep");
@@ -21,7 +22,9 @@ Roles (see `geodata.schema.ROLES`):
   like its governorate after a place of that governorate ("Ar-Ra'ee town, Aleppo");
 * `background` — countries, places named for talks, agreements, ministries or embassies, venues
   of talks ("talks in the Kazakh capital Astana", "peace talks - in Geneva and …"), and tag lines
-  and "related" lists at the foot of a page ("Tags Russia Syria Assad Deir az-Zour");
+  and "related" lists at the foot of a page ("Tags Russia Syria Assad Deir az-Zour", the headlines
+  under "Related articles", "Read more:", "اقرأ أيضاً"), and a month abbreviation read as a place
+  ("Nov 2");
 * `target` — everything else: where it happened.
 
 Each non-target gets `role_reason` quoting the words that decided it, and the same line in its
@@ -66,7 +69,22 @@ _ROAD_BEFORE = re.compile(
 _ROAD_AFTER = re.compile(
     r"^\s*(?:[-–/]\s*" + _W + r"(?:\s+" + _W + r")?\s+)?(?:highway|road|motorway|freeway)\b"
     r"|^\s*[-–/]\s*(?:\S+\s+)?(?:الدولي|السريع)", re.I)
-_AGENCY = r"(?:AP|AFP|Reuters|SANA|DPA|UPI|Xinhua|Anadolu|AA|IANS|سانا|رويترز|ا\s*ف\s*ب|أ\s*ف\s*ب|د\s*ب\s*أ)"
+_AGENCY = (r"(?:AP|AFP|Reuters|SANA|DPA|UPI|Xinhua|Anadolu|AA|IANS|Sputnik|TASS|EFE|سانا|رويترز|الأناضول|الاناضول|"
+           r"سبوتنيك|ا\s*ف\s*ب|أ\s*ف\s*ب|د\s*ب\s*أ)")
+# A dateline in any of the forms wire services print, after a place opening its sentence: "Beirut, Nov 2
+# (Reuters) -", "BEIRUT, Nov. 2, 2017 (AP) —", "Gaziantep, Turkey, 3 May 2018 (Anadolu) -", "Beirut — ",
+# "إدلب - الأناضول", "بيروت 2 تشرين الثاني (رويترز) -".
+_DATELINE_ANY = re.compile(
+    r"(?:\s*,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?"  # ", Syria", ", Lebanon"
+    r"(?:\s*,?\s*(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:\s*,\s*\d{4})?|\d{1,2}\s+(?:[A-Za-z]{3,9}\.?|"
+    r"[\u0600-\u06FF]+(?:\s+[\u0600-\u06FF]+)?)(?:\s*,?\s*\d{4})?))?"  # a date: "Nov 2", "3 May 2018"
+    r"\s*(?:\(\s*" + _AGENCY + r"\s*\)\s*(?:[-–—:]|--)?|(?:[-–—]|--)\s*" + _AGENCY + r"(?![\w])|(?:—|–|--)(?=\s))")
+# A line in a "related" list at the foot of a page, or the heading that opens one.
+_RELATED = re.compile(
+    r"\W*(?:Related(?:\s+(?:articles?|stories|news|content|coverage|topics|posts))?|Read\s+(?:more|also)|"
+    r"See\s+also|More\s+(?:on\s+this(?:\s+story)?|stories|from)|Also\s+read|Recommended|You\s+may\s+also\s+like|"
+    r"Most\s+read|اقرأ\s+(?:أيضا|أيضاً|ايضا|المزيد)|مواضيع\s+ذات\s+صلة|أخبار\s+ذات\s+صلة|مقالات\s+ذات\s+صلة)\b", re.I)
+_MONTH_WORD = re.compile(r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?", re.I)
 _SPEAKER_AFTER = re.compile(
     r"^\s*(?:,\s*\w+\s*)?\(\s*" + _AGENCY + r"\s*\)|^\s*[-–—]\s*" + _AGENCY + r"\b|^-based\b|^\s+based\b"
     r"|^\s*\(\s*" + _AGENCY, re.I)
@@ -122,10 +140,13 @@ LOCAL_KINDS = ("locality", "city", "neighbourhood")
 def assign_roles(text: str, resolutions: list[Resolution]) -> list[Resolution]:
     """Set `role` and `role_reason` on each resolution (in place) and return the list."""
     spans = sentence_spans(text)
+    related = _RELATED.search(text) is not None
     for r in resolutions:
         s, e = next(((a, b) for a, b in spans if a <= r.start < b), (0, len(text)))
         before, after = text[max(s, r.start - 80):r.start], text[r.end:min(e, r.end + 60)]
         role, why = _local_role(r, before, after, text[s:r.start])
+        if not role:
+            role, why = _page_role(r, text, s, related)
         if role:
             _set(r, role, why)
     _frame(resolutions, spans, text)
@@ -171,6 +192,41 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
     if r.precision != 1 and _FRAME_BEFORE.search(before):
         return "background", f"after «{' '.join(_FRAME_BEFORE.search(before).group().split())}»"
     return "", ""
+
+
+def _page_role(r: Resolution, text: str, s: int, related: bool) -> tuple[str, str]:
+    """Roles that need more than the sentence: a dateline whose date the sentence splitter cut ("BEIRUT,
+    Nov. 2, 2017 (AP) —"), a month abbreviation read as a place ("Nov 2"), a line of a "related" list."""
+    sentence_before = text[s:r.start]
+    if not sentence_before.strip() or _FURNITURE_BEFORE.fullmatch(sentence_before):
+        m = _DATELINE_ANY.match(text, r.end, min(len(text), r.end + 80))
+        if m:
+            return "speaker_seat", f"dateline «{' '.join(text[r.start:m.end()].split())}»"
+    if _MONTH_WORD.fullmatch(r.text) and re.match(r"\.?\s*\d{1,2}\b", text[r.end:r.end + 5]):
+        return "background", f"a date «{text[r.start:r.end + 3].strip()}»"
+    if related:
+        heading = _related_heading(text, r.start)
+        if heading:
+            return "background", f"in a list of related articles «{heading}»"
+    return "", ""
+
+
+def _related_heading(text: str, pos: int) -> str:
+    """The "Related articles"/"Read more"/"اقرأ أيضاً" heading of the list of short lines (headlines, no
+    closing full stop) that `pos` is in, or ""."""
+    start = text.rfind("\n", 0, pos) + 1
+    for _ in range(12):
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)].strip()
+        m = _RELATED.match(line)
+        if m:
+            return m.group().strip()
+        if len(line) > 160 or line.endswith((".", "؟", "!", "?")):
+            return ""  # running text, not a list of headlines
+        if start == 0:
+            return ""
+        start = text.rfind("\n", 0, start - 1) + 1
+    return ""
 
 
 def _frame(resolutions: list[Resolution], spans: list[tuple[int, int]], text: str) -> None:

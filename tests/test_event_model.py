@@ -258,3 +258,40 @@ def test_first_week_of_a_month_is_not_its_first_day():
 
     assert date_mentions("خلال الأسبوع الأول من آب", date(2017, 10, 1)) == []
     assert [m.date for m in date_mentions("في الأول من آب", date(2017, 10, 1))] == [date(2017, 8, 1)]
+
+
+# ---- datelines in the forms wire services print them, and "related" lists -----------------
+@pytest.mark.shared
+@pytest.mark.parametrize("dateline", [
+    "Beirut, Nov 2 (Reuters) - ",
+    "BEIRUT, Nov. 2, 2017 (AP) — ",
+    "Beirut — ",
+    "Gaziantep, Turkey, 3 May 2018 (Anadolu) - ",
+    "DAMASCUS, Nov 1 (SANA) ",
+])
+def test_datelines_are_not_incidents(geoparser, dateline):
+    text = dateline + "Russian air strikes killed five civilians in the town of Saraqib on Monday."
+    assert _places(_extract(geoparser, text)) == ["Saraqib"]
+    seat = geoparser.parse(text)[0]
+    assert seat.role == "speaker_seat" and "dateline" in seat.role_reason
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("text", [
+    "إدلب - الأناضول\nقصفت الطائرات الحربية مدينة سراقب.",
+    "بيروت 2 تشرين الثاني (رويترز) - قصفت الطائرات الحربية مدينة سراقب.",
+])
+def test_arabic_datelines_are_not_incidents(geoparser, text):
+    incidents = extract(Article(text=text, date=date(2020, 5, 10), language="ar"), geoparser)
+    assert [i.location["text"] for i in incidents] == ["سراقب"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("foot", [
+    "Related articles\nRussian jets pound Idlib as talks stall\nRegime shells Kafr Nabl, killing 3",
+    "Read more: Regime shells Kafr Nabl, killing 3",
+    "اقرأ أيضاً\nقصف مدفعي على كفرنبل يقتل ثلاثة",
+])
+def test_related_articles_at_the_foot_are_not_incidents(geoparser, foot):
+    text = "Russian air strikes killed five civilians in the town of Saraqib on Monday.\n" + foot
+    assert _places(_extract(geoparser, text)) == ["Saraqib"]
