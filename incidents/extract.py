@@ -17,7 +17,8 @@
    their role (before the cue: attacker; after: target), fatalities when stated, and its own date:
    the date written nearest before it in the sentence (else after it), else the sentence's
    relative wording (yesterday, أمس), else a date stated earlier in the same paragraph (the
-   dated lists of investigation reports), else the publication date.
+   dated lists of investigation reports), else the publication date. The date a video or post
+   was published ("published on YouTube … on July 10") is no event's date.
 6. One incident row per location; rows of one sentence share a group id. A governorate-level
    incident is dropped when the same article has a more precise one of the same type there. In
    a report that looks back (three or more dates, all over a month before publication), a
@@ -221,7 +222,7 @@ def extract(article: Article, geoparser) -> list[Incident]:
         return []  # Arabic: the cue dictionary decides (the model reads English only)
     all_actors = actor_mentions(text)
     published = article.date
-    mentions = [m for m in date_mentions(text, published) if m.start >= body]
+    mentions = [m for m in date_mentions(text, published) if m.start >= body and not _posting_date(text, m)]
     starts = [m.start for m in mentions]
     retrospective = _retrospective(mentions, published)
     incidents: list[Incident] = []
@@ -260,6 +261,17 @@ def extract(article: Article, geoparser) -> list[Incident]:
                     article=article.meta(), evidence=ev,
                 ))
     return _drop_coarse_duplicates(incidents)
+
+
+_POSTED = re.compile(r"\b(?:published|uploaded|posted|shared|broadcast|aired)\b|تم\s+(?:نشر|رفع)\w*|"
+                     r"(?:نشر|رفع)\w*\s+على\s+(?:ال)?(?:يوتيوب|فيسبوك|تويتر|قناة|موقع)", re.I)
+
+
+def _posting_date(text: str, m: DateMention) -> bool:
+    """A date on which a video or post was published ("was published on YouTube by the user X on July
+    10, 2016", "تم نشره على يوتيوب في 10 تموز"): not an event's date, nor one a later sentence inherits."""
+    start = max(text.rfind(".", 0, m.start), text.rfind("\n", 0, m.start), m.start - 80)
+    return _POSTED.search(text, start, m.start) is not None
 
 
 def _model_says(sentence: str, cues: list[Hit]):

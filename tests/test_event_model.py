@@ -295,3 +295,15 @@ def test_arabic_datelines_are_not_incidents(geoparser, text):
 def test_related_articles_at_the_foot_are_not_incidents(geoparser, foot):
     text = "Russian air strikes killed five civilians in the town of Saraqib on Monday.\n" + foot
     assert _places(_extract(geoparser, text)) == ["Saraqib"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("posted", [
+    "A second video was published on YouTube by a user on 10 July 2016.",
+    "وتم نشر مقطع فيديو ثان على يوتيوب في 10 تموز 2016.",
+])
+def test_the_date_a_video_was_published_is_not_the_events(geoparser, posted):
+    text = ("On 9 July 2016, cluster munitions hit the town of Jarablus. "
+            f"{posted} It shows the attack on the market in the town of Jarablus.")
+    dates = {i.date for i in _extract(geoparser, text, date(2017, 3, 29))}
+    assert dates == {"2016-07-09"}
