@@ -226,14 +226,19 @@ def extract(article: Article, geoparser) -> list[Incident]:
     starts = [m.start for m in mentions]
     retrospective = _retrospective(mentions, published)
     incidents: list[Incident] = []
+    resolutions = sorted(resolutions, key=lambda r: r.start)
+    res_starts = [r.start for r in resolutions]
     for i, (s, e) in enumerate(spans):
         s = max(s, body)
         cues = _shift(all_cues, s, e)
-        in_sentence = [r for r in resolutions if s <= r.start and r.end <= e]
+        sentence = text[s:e]
+        if not cues and is_arabic(sentence):
+            continue  # only the cue dictionary reads Arabic
+        in_sentence = [r for r in resolutions[bisect_right(res_starts, s - 1):bisect_right(res_starts, e - 1)]
+                       if r.end <= e]
         locations = _locations(in_sentence)
         if not locations:
             continue
-        sentence = text[s:e]
         why = _model_says(sentence, cues)
         if not cues and why is None:
             continue
