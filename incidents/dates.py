@@ -5,7 +5,7 @@
 as in US-style exports such as FA-KES; a first number above 12 is read as the day).
 
 `date_mentions` finds every date a text states, with its offsets: full dates, a day and month
-without a year ("في 7 يوليو", "on 20 August": the year of the nearest date before it that states
+(or an Arabic ordinal day: "في الرابع من أبريل") without a year ("في 7 يوليو", "on 20 August": the year of the nearest date before it that states
 one, else the publication's, a year earlier when that would put it after publication), ranges
 ("between 7 and 9 July", "7-9 تموز": the first day, week or month precision by length), "the night
 of 7 July"/"ليلة 7 تموز" (that day) and a month with a year ("in July 2016": month precision).
@@ -30,16 +30,16 @@ MONTHS = {
     "يناير": 1, "كانون الثاني": 1, "فبراير": 2, "شباط": 2, "مارس": 3, "آذار": 3, "اذار": 3,
     "أبريل": 4, "ابريل": 4, "إبريل": 4, "نيسان": 4, "مايو": 5, "أيار": 5, "ايار": 5,
     "يونيو": 6, "يونيه": 6, "حزيران": 6, "يوليو": 7, "يوليه": 7, "تموز": 7, "أغسطس": 8, "اغسطس": 8,
-    "آب": 8, "اب": 8, "سبتمبر": 9, "أيلول": 9, "ايلول": 9, "أكتوبر": 10, "اكتوبر": 10,
-    "تشرين الأول": 10, "تشرين الاول": 10, "نوفمبر": 11, "تشرين الثاني": 11, "ديسمبر": 12,
-    "كانون الأول": 12, "كانون الاول": 12,
+    "آب": 8, "اب": 8, "سبتمبر": 9, "أيلول": 9, "ايلول": 9, "إيلول": 9, "أكتوبر": 10, "اكتوبر": 10,
+    "تشرين الأول": 10, "تشرين الاول": 10, "تشرين أول": 10, "نوفمبر": 11, "تشرين الثاني": 11, "تشرين ثاني": 11,
+    "ديسمبر": 12, "كانون الأول": 12, "كانون الاول": 12, "كانون أول": 12, "كانون ثاني": 1,
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
     "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
     "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-# "21 آذار/ مارس 2020": a Levantine/Egyptian pair separated by a slash
-_MONTH_PAIR = rf"(?:{_MONTH_RE})(?:\s*/\s*(?:{_MONTH_RE}))?"
+# "21 آذار/ مارس 2020", "19 أيلول - سبتمبر 2017": a Levantine/Egyptian pair separated by a slash or a dash
+_MONTH_PAIR = rf"(?:{_MONTH_RE})(?:\s*[/\-–]\s*(?:{_MONTH_RE}))?"
 _DMY = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH_PAIR})\s*,?\s+(\d{{4}})", re.I)
 _MDY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.I)
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -60,7 +60,7 @@ def _mk(y: int, m: int, d: int) -> date | None:
 
 
 def _month(name: str) -> int:
-    first = re.split(r"\s*/\s*", name.strip())[0]
+    first = re.split(r"\s*[/\-–]\s*", name.strip())[0]
     return MONTHS.get(first.lower(), MONTHS.get(first, 0))
 
 
@@ -166,6 +166,24 @@ _MONTH_PAIR_BEFORE = re.compile(rf"(?<![\w])({_MONTH_PAIR})\s*,?\s+$", re.I)
 _LEAD = re.compile(r"(?:(?:between|from|بين|من)\s+)?(?:(?:the\s+)?night\s+of\s+(?:the\s+)?|ليلة\s+|فجر\s+|مساء\s+|صباح\s+)?$",
                    re.I)
 _NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
+# A day written as an Arabic ordinal: "في الرابع من أبريل", "الحادي عشر من تموز 2016".
+_ORDINALS = {"الأول": 1, "الاول": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6, "السابع": 7,
+             "الثامن": 8, "التاسع": 9, "العاشر": 10}
+_TEENS = {"الحادي": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6, "السابع": 7, "الثامن": 8,
+          "التاسع": 9}
+_ORDINAL_DAY = re.compile(
+    r"(?<![\w])(?<!الأسبوع )(?<!النصف )(?:(" + "|".join(_TEENS) + r")\s+(عشر|والعشرين)|(" + "|".join(_ORDINALS) + r"|العشرين|الثلاثين)"
+    r"|(الحادي)\s+(والثلاثين))\s+(?:من\s+)?(?:شهر\s+)?(" + "|".join(
+        sorted((re.escape(m) for m in MONTHS if re.match(r"[\u0600-\u06ff]", m)), key=len, reverse=True))
+    + r")(?:\s*[/\-–]\s*\S+)?(?:\s*,?\s+(\d{4}))?(?![\w])")
+
+
+def _ordinal_day(m: re.Match) -> int:
+    if m.group(1):
+        return _TEENS[m.group(1)] + (10 if m.group(2) == "عشر" else 20)
+    if m.group(3):
+        return {"العشرين": 20, "الثلاثين": 30}.get(m.group(3)) or _ORDINALS[m.group(3)]
+    return 31
 
 
 def _year_for(month: int, day: int, prior_year: int | None, published: date | None) -> tuple[int | None, str]:
@@ -213,6 +231,10 @@ def date_mentions(text: str, published: date | None = None) -> list[DateMention]
         else:
             continue
         taken = raw[-1][1]
+    if "من" in t or "شهر" in t:
+        for m in _ORDINAL_DAY.finditer(t):
+            raw.append((m.start(), m.end(), int(m.group(7)) if m.group(7) else None, _month(m.group(6)), _ordinal_day(m),
+                        None, False, False))
     raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
     out: list[DateMention] = []
     last_end, prior_year = -1, None

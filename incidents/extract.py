@@ -2,7 +2,12 @@
 
 1. Sentences of the body (title, date line and caption are skipped).
 2. Places: the geoparser's resolutions, by sentence.
-3. A sentence with an event cue yields incidents; one without is context only.
+3. Which sentences report a violent event: one with an event cue (the dictionaries of
+   `incidents.lexicon`, Arabic and English); an English one without a cue when the event model
+   (`incidents.event_model`, fitted on ACLED notes and news sentences) gives it a probability at
+   or above its threshold ("unknown gunmen shot and killed a lieutenant in Jarablus city"): its
+   type is then the model's ACLED Battles sub-event, and the evidence gives the probability. Any
+   other sentence is context only.
 4. Which places are incident locations: only targets (the geoparser's roles set firing
    positions, reference points, road endpoints, speakers' seats, framing areas and background
    aside, with the reason in their evidence); a governorate-level place is context when the
@@ -12,7 +17,8 @@
    their role (before the cue: attacker; after: target), fatalities when stated, and its own date:
    the date written nearest before it in the sentence (else after it), else the sentence's
    relative wording (yesterday, أمس), else a date stated earlier in the same paragraph (the
-   dated lists of investigation reports), else the publication date.
+   dated lists of investigation reports), else the publication date. The date a video or post
+   was published ("published on YouTube … on July 10") is no event's date.
 6. One incident row per location; rows of one sentence share a group id. A governorate-level
    incident is dropped when the same article has a more precise one of the same type there. In
    a report that looks back (three or more dates, all over a month before publication), a
@@ -28,8 +34,9 @@ from dataclasses import dataclass, field, fields
 from geodata.schema import Resolution
 from geodata.sentences import sentence_spans
 from incidents.articles import Article
-from geodata.normalize import DIGITS
+from geodata.normalize import DIGITS, is_arabic
 from incidents.dates import PUBLICATION_DATE, DateMention, EventDate, date_mentions, relative_date
+from incidents.event_model import event_model
 from incidents.lexicon import Hit, actor_mentions, event_cues
 from incidents.longtext import PART_CHARS, extract_in_parts
 
@@ -162,7 +169,7 @@ def _typed(cues: list[Hit], text: str) -> list[Hit]:
 
 
 _COORDINATED = re.compile(r"\s*(?:,|،)?\s*(?:and|و)?\s*(?:on\s+(?:the\s+)?|في\s+)?", re.I)
-_RESPECTIVELY = re.compile(r"\brespectively\b|على\s+التوالي", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b|على\s+(?:التوالي|التتالي)", re.I)
 
 
 def _coordinated(inside: list[DateMention], m: DateMention, text: str) -> list[DateMention]:
@@ -214,24 +221,32 @@ def extract(article: Article, geoparser) -> list[Incident]:
     resolutions = geoparser.parse(text)
     spans = [sp for sp in sentence_spans(text) if sp[1] > body]
     all_cues = _typed([h for h in event_cues(text) if h.start >= body], text)
-    if not all_cues:
-        return []
+    if not all_cues and is_arabic(text[body:body + 2000]):
+        return []  # Arabic: the cue dictionary decides (the model reads English only)
     all_actors = actor_mentions(text)
     published = article.date
-    mentions = [m for m in date_mentions(text, published) if m.start >= body]
+    mentions = [m for m in date_mentions(text, published) if m.start >= body and not _posting_date(text, m)]
     starts = [m.start for m in mentions]
     retrospective = _retrospective(mentions, published)
     incidents: list[Incident] = []
+    resolutions = sorted(resolutions, key=lambda r: r.start)
+    res_starts = [r.start for r in resolutions]
     for i, (s, e) in enumerate(spans):
         s = max(s, body)
         cues = _shift(all_cues, s, e)
-        if not cues:
-            continue
-        in_sentence = [r for r in resolutions if s <= r.start and r.end <= e]
+        sentence = text[s:e]
+        if not cues and is_arabic(sentence):
+            continue  # only the cue dictionary reads Arabic
+        in_sentence = [r for r in resolutions[bisect_right(res_starts, s - 1):bisect_right(res_starts, e - 1)]
+                       if r.end <= e]
         locations = _locations(in_sentence)
         if not locations:
             continue
-        sentence = text[s:e]
+        why = _model_says(sentence, cues)
+        if not cues and why is None:
+            continue
+        if not cues:
+            cues, why = why
         ps, pe = _passage(text, spans, i)
         ps = max(ps, s)
         passage = text[ps:pe]
@@ -243,7 +258,8 @@ def extract(article: Article, geoparser) -> list[Incident]:
             cue = _nearest_cue(cues, r.start - s)
             for when in _dates_for(r.start, nth, len(locations), s, e, text, mentions, starts, paragraph_start,
                                    published, retrospective):
-                ev = [f"event cue «{sentence[cue.start:cue.end]}»", f"date: {when.evidence}"] + r.evidence
+                said = why if cue.end == cue.start else f"event cue «{sentence[cue.start:cue.end]}»"
+                ev = [said, f"date: {when.evidence}"] + r.evidence
                 incidents.append(Incident(
                     article_id=article.id, group=group,
                     date=when.date.isoformat() if when.date else None, time_precision=when.precision,
@@ -253,6 +269,33 @@ def extract(article: Article, geoparser) -> list[Incident]:
                     article=article.meta(), evidence=ev,
                 ))
     return _drop_coarse_duplicates(incidents)
+
+
+_POSTED = re.compile(r"\b(?:published|uploaded|posted|shared|broadcast|aired)\b|تم\s+(?:نشر|رفع)\w*|"
+                     r"(?:نشر|رفع)\w*\s+على\s+(?:ال)?(?:يوتيوب|فيسبوك|تويتر|قناة|موقع)", re.I)
+
+
+def _posting_date(text: str, m: DateMention) -> bool:
+    """A date on which a video or post was published ("was published on YouTube by the user X on July
+    10, 2016", "تم نشره على يوتيوب في 10 تموز"): not an event's date, nor one a later sentence inherits."""
+    start = max(text.rfind(".", 0, m.start), text.rfind("\n", 0, m.start), m.start - 80)
+    return _POSTED.search(text, start, m.start) is not None
+
+
+def _model_says(sentence: str, cues: list[Hit]):
+    """For an English sentence without a cue: ([a cue-like Hit of the model's type at the sentence's
+    start], evidence) when the event model says it reports a violent event, else None. With cues:
+    None (the cues decide)."""
+    if cues or is_arabic(sentence):
+        return None
+    model = event_model()
+    p = model.probability(sentence)
+    if p < model.threshold:
+        return None
+    sub, q = model.sub_event(sentence)
+    why = (f"event model: p={p:.2f} that this sentence reports a violent event (no cue word); "
+           f"type {sub} (p={q:.2f})")
+    return [Hit(0, 0, ("Battles", sub), True)], why
 
 
 RETROSPECTIVE_DAYS = 30
