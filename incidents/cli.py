@@ -359,6 +359,17 @@ def cmd_extract(args) -> int:
     return 1 if errors and not out else 0
 
 
+def _filter_day(value: str) -> str:
+    """A --from/--to date. The store compares dates as text, so a date that is not one (2020-13-45,
+    "yesterday", 21/09/2020) would silently select nothing, or a wrong period: refused instead."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
 def _filter_options(p, what: str) -> None:
     """The filters `export` and `report` share (parsed by _filtered)."""
     p.add_argument("--events", action="store_true",
@@ -369,8 +380,8 @@ def _filter_options(p, what: str) -> None:
     p.add_argument("--include-rejected", action="store_true",
                    help=f"also {what} the incidents an analyst rejected (left out by default)")
     _common(p, gazetteer=False)
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_filter_day)
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_filter_day)
     for flag in ("admin1", "admin2", "event-type", "actor", "text"):
         p.add_argument(f"--{flag}", dest=flag.replace("-", "_"))
     p.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
@@ -383,6 +394,8 @@ def _filter_options(p, what: str) -> None:
 def _filtered(store, args):
     """(items, what) the filters of _filter_options select: incident rows, or with --events
     (group id, member incidents) pairs."""
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise ValueError(f"--from {args.date_from} is after --to {args.date_to}: no day is in that period")
     where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
                                 event_type=args.event_type, actor=args.actor, text=args.text,
                                 include_rejected=args.include_rejected, review_status=args.review,
