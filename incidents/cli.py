@@ -370,6 +370,15 @@ def _filter_day(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
+def _check_out(path: str | None) -> None:
+    """An --out in a folder that does not exist is one error naming the file, before any work (the
+    writers write FILE.part first: their own errors named that, or ended in a traceback)."""
+    from pathlib import Path
+
+    if path and not Path(path).parent.is_dir():
+        raise ValueError(f"{path}: cannot write it there: no folder {str(Path(path).parent)!r}")
+
+
 def _filter_options(p, what: str) -> None:
     """The filters `export` and `report` share (parsed by _filtered)."""
     p.add_argument("--events", action="store_true",
@@ -422,6 +431,7 @@ def cmd_report(args) -> int:
 
     from geodata.paths import default_gazetteer_path
 
+    _check_out(args.out)
     with Store(args.db, readonly=True) as store:
         items, what = _filtered(store, args)
         rows = [m for _gid, members in items for m in members] if what == "event" else list(items)
@@ -446,6 +456,7 @@ def cmd_export(args) -> int:
 
     if args.format == "gpkg" and not args.out:
         raise ValueError("--format gpkg writes a file: give --out FILE.gpkg")
+    _check_out(args.out)
     with Store(args.db, readonly=True) as store:
         items, what = _filtered(store, args)
         row = to_event_row if what == "event" else to_acled_row
