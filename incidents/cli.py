@@ -596,10 +596,18 @@ def cmd_review_list(args) -> int:
     return 0
 
 
-def _review(args, func, **kw) -> int:
+def _existing_store(db):
+    """The store of a command that changes what a store holds (review, reprocess): one that exists.
+    Opening it to write would create an empty store at a mistyped --db and report on that instead."""
     from incidents.store import Store
 
-    with Store(args.db) as store:
+    Store(db, readonly=True).close()  # FileNotFoundError naming it: "no incident store here"
+    return Store(db)
+
+
+def _review(args, func, **kw) -> int:
+
+    with _existing_store(args.db) as store:
         done = func(store, args.id, by=args.by, **kw)
         inc = store.incident(args.id)
     print(f"{P(args.id)}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
@@ -654,9 +662,8 @@ def cmd_review_set_date(args) -> int:
 
 def cmd_review_merge(args) -> int:
     from incidents.review import merge_groups
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         merge_groups(store, args.ids[0], args.ids[1], by=args.by, note=args.note)
         a, b = (store.incident(u) for u in args.ids)
     print(f"{args.ids[0]} and {args.ids[1]}: one event, {a['event_group']} ({a['event_sources']} source(s))")
@@ -665,9 +672,8 @@ def cmd_review_merge(args) -> int:
 
 def cmd_review_split(args) -> int:
     from incidents.review import split_incident
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         split_incident(store, args.id, by=args.by, note=args.note)
         print(f"{args.id}: an event of its own, {store.incident(args.id)['event_group']}")
     return 0
@@ -700,9 +706,8 @@ def cmd_reprocess(args) -> int:
 
     from geodata.geoparser import Geoparser
     from incidents.review import reprocess
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         gp = Geoparser(path=args.gazetteer)
         with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
             out = reprocess(store, gp, progress=bar.update, only_new_names=args.only_new_names)
