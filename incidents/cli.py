@@ -454,6 +454,8 @@ def cmd_export(args) -> int:
     from incidents.acled import to_acled_row, to_event_row, to_geojson, write_csv
     from incidents.store import Store
 
+    if args.out == "-":  # the usual name of standard output, not a file called '-'
+        args.out = None
     if args.format == "gpkg" and not args.out:
         raise ValueError("--format gpkg writes a file: give --out FILE.gpkg")
     _check_out(args.out)

@@ -26,3 +26,12 @@ def test_out_in_a_missing_folder_is_one_error_line_naming_it(db, tmp_path, capsy
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert str(out) in err and ".part" not in err and "no folder" in err
     assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "kml"])
+def test_out_dash_is_standard_output(db, tmp_path, monkeypatch, capsys, fmt):
+    """`--out -` wrote a file named '-' in the working directory instead of standard output."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--db", db, "--format", fmt, "--out", "-"]) == 0
+    assert not (tmp_path / "-").exists()
+    assert capsys.readouterr().out.strip()
