@@ -251,25 +251,41 @@ def cmd_db_status(args) -> int:
 
 
 def _parse_region(value: str | None) -> str | None:
-    """--region: WKT, or a file with WKT or a GeoJSON geometry/feature/collection (its union) → WKT."""
+    """--region: WKT, or a file with WKT or a GeoJSON geometry/feature/collection (its union) → WKT of
+    a polygon. A name that looks like a file but is none, unreadable text, or a geometry that is not an
+    area (a point selects nothing) is an error naming it."""
     import json
     import os
+    import re
+
+    import shapely
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    from geodata.cli import _looks_like_path
 
     if not value:
         return None
     text = value
-    if os.path.exists(value):
+    if os.path.isfile(value):
         with open(value, encoding="utf-8") as f:
             text = f.read()
-    if text.lstrip().startswith("{"):
-        from shapely.geometry import shape
-        from shapely.ops import unary_union
-
-        gj = json.loads(text)
-        geoms = [f["geometry"] for f in gj["features"]] if gj.get("type") == "FeatureCollection" else \
-            [gj["geometry"]] if gj.get("type") == "Feature" else [gj]
-        return unary_union([shape(g) for g in geoms]).wkt
-    return text.strip()
+    elif _looks_like_path(value) and not re.match(r"\s*(MULTI)?POLYGON\b", value, re.I):
+        raise FileNotFoundError(f"--region {value}: no such file (and not WKT)")
+    try:
+        if text.lstrip().startswith("{"):
+            gj = json.loads(text)
+            geoms = [f["geometry"] for f in gj["features"]] if gj.get("type") == "FeatureCollection" else \
+                [gj["geometry"]] if gj.get("type") == "Feature" else [gj]
+            geom = unary_union([shape(g) for g in geoms])
+        else:
+            geom = shapely.from_wkt(text.strip())
+    except (ValueError, KeyError, TypeError, AttributeError, shapely.errors.ShapelyError) as exc:
+        raise ValueError(f"--region {value}: not a WKT or GeoJSON polygon ({exc})") from None
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = "an empty geometry" if geom is None or geom.is_empty else f"a {geom.geom_type}"
+        raise ValueError(f"--region {value}: {kind}, not a polygon: no incident is inside it")
+    return geom.wkt
 
 
 def _parse_bbox(value: str | None):
