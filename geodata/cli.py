@@ -148,10 +148,10 @@ def cmd_geocode(args) -> int:
 def _is_name(arg: str, as_file: bool = False) -> bool:
     """Is the argument of `geocode` a place name rather than a file? A name unless it is "-" (standard
     input), an existing file, or `--file` says so: any script, one word or several (`Aleppo`, `Kafr
-    Nabl`, `كفرنبل`)."""
+    Nabl`, `كفرنبل`). A folder is not a file: with a folder `Homs/` here, `geocode Homs` is the city."""
     import os
 
-    return not (as_file or arg == "-" or os.path.exists(arg))
+    return not (as_file or arg == "-" or (os.path.exists(arg) and not os.path.isdir(arg)))
 
 
 def _looks_like_path(arg: str) -> bool:

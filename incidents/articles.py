@@ -225,12 +225,14 @@ def _row_article(row: dict, where: str) -> Article:
     title = next((low[c].strip() for c in TITLE_COLUMNS if low.get(c, "").strip()), "")
     warnings = []
     first_line, date_line, _body, _warn = analyse_plain(text)  # for a missing title or date column only
-    raw_date = (low.get("date") or low.get("published") or low.get("event_date") or "").strip()
+    date_columns = ("date", "published", "event_date")
+    raw_date = next((low[c] for c in date_columns if low.get(c)), "").strip()
     when = parse_date(raw_date) if raw_date else date_line
     if raw_date and when is None:
         warnings.append(f"date {raw_date!r} cannot be read; the publication date is unknown")
     elif when is None:
-        warnings.append("no date column and no date line; the publication date is unknown")
+        what = "empty date cell" if any(c in low for c in date_columns) else "no date column"
+        warnings.append(f"{what} and no date line; the publication date is unknown")
     lang = (low.get("language") or low.get("lang") or "").strip() or ("ar" if is_arabic(text[:2000]) else "en")
     return Article(text=text, title=title or first_line, date=when, source=low.get("source", "").strip(),
                    url=(low.get("url", "") or low.get("link", "")).strip(), language=lang, path=where,

@@ -251,25 +251,41 @@ def cmd_db_status(args) -> int:
 
 
 def _parse_region(value: str | None) -> str | None:
-    """--region: WKT, or a file with WKT or a GeoJSON geometry/feature/collection (its union) → WKT."""
+    """--region: WKT, or a file with WKT or a GeoJSON geometry/feature/collection (its union) → WKT of
+    a polygon. A name that looks like a file but is none, unreadable text, or a geometry that is not an
+    area (a point selects nothing) is an error naming it."""
     import json
     import os
+    import re
+
+    import shapely
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    from geodata.cli import _looks_like_path
 
     if not value:
         return None
     text = value
-    if os.path.exists(value):
+    if os.path.isfile(value):
         with open(value, encoding="utf-8") as f:
             text = f.read()
-    if text.lstrip().startswith("{"):
-        from shapely.geometry import shape
-        from shapely.ops import unary_union
-
-        gj = json.loads(text)
-        geoms = [f["geometry"] for f in gj["features"]] if gj.get("type") == "FeatureCollection" else \
-            [gj["geometry"]] if gj.get("type") == "Feature" else [gj]
-        return unary_union([shape(g) for g in geoms]).wkt
-    return text.strip()
+    elif _looks_like_path(value) and not re.match(r"\s*(MULTI)?POLYGON\b", value, re.I):
+        raise FileNotFoundError(f"--region {value}: no such file (and not WKT)")
+    try:
+        if text.lstrip().startswith("{"):
+            gj = json.loads(text)
+            geoms = [f["geometry"] for f in gj["features"]] if gj.get("type") == "FeatureCollection" else \
+                [gj["geometry"]] if gj.get("type") == "Feature" else [gj]
+            geom = unary_union([shape(g) for g in geoms])
+        else:
+            geom = shapely.from_wkt(text.strip())
+    except (ValueError, KeyError, TypeError, AttributeError, shapely.errors.ShapelyError) as exc:
+        raise ValueError(f"--region {value}: not a WKT or GeoJSON polygon ({exc})") from None
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = "an empty geometry" if geom is None or geom.is_empty else f"a {geom.geom_type}"
+        raise ValueError(f"--region {value}: {kind}, not a polygon: no incident is inside it")
+    return geom.wkt
 
 
 def _parse_bbox(value: str | None):
@@ -359,6 +375,26 @@ def cmd_extract(args) -> int:
     return 1 if errors and not out else 0
 
 
+def _filter_day(value: str) -> str:
+    """A --from/--to date. The store compares dates as text, so a date that is not one (2020-13-45,
+    "yesterday", 21/09/2020) would silently select nothing, or a wrong period: refused instead."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
+def _check_out(path: str | None) -> None:
+    """An --out in a folder that does not exist is one error naming the file, before any work (the
+    writers write FILE.part first: their own errors named that, or ended in a traceback)."""
+    from pathlib import Path
+
+    if path and not Path(path).parent.is_dir():
+        raise ValueError(f"{path}: cannot write it there: no folder {str(Path(path).parent)!r}")
+
+
 def _filter_options(p, what: str) -> None:
     """The filters `export` and `report` share (parsed by _filtered)."""
     p.add_argument("--events", action="store_true",
@@ -369,8 +405,8 @@ def _filter_options(p, what: str) -> None:
     p.add_argument("--include-rejected", action="store_true",
                    help=f"also {what} the incidents an analyst rejected (left out by default)")
     _common(p, gazetteer=False)
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_filter_day)
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_filter_day)
     for flag in ("admin1", "admin2", "event-type", "actor", "text"):
         p.add_argument(f"--{flag}", dest=flag.replace("-", "_"))
     p.add_argument("--bbox", metavar="W,S,E,N", help="only incidents inside this box (longitudes, latitudes)")
@@ -383,6 +419,8 @@ def _filter_options(p, what: str) -> None:
 def _filtered(store, args):
     """(items, what) the filters of _filter_options select: incident rows, or with --events
     (group id, member incidents) pairs."""
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise ValueError(f"--from {args.date_from} is after --to {args.date_to}: no day is in that period")
     where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
                                 event_type=args.event_type, actor=args.actor, text=args.text,
                                 include_rejected=args.include_rejected, review_status=args.review,
@@ -409,6 +447,7 @@ def cmd_report(args) -> int:
 
     from geodata.paths import default_gazetteer_path
 
+    _check_out(args.out)
     with Store(args.db, readonly=True) as store:
         items, what = _filtered(store, args)
         rows = [m for _gid, members in items for m in members] if what == "event" else list(items)
@@ -431,8 +470,11 @@ def cmd_export(args) -> int:
     from incidents.acled import to_acled_row, to_event_row, to_geojson, write_csv
     from incidents.store import Store
 
+    if args.out == "-":  # the usual name of standard output, not a file called '-'
+        args.out = None
     if args.format == "gpkg" and not args.out:
         raise ValueError("--format gpkg writes a file: give --out FILE.gpkg")
+    _check_out(args.out)
     with Store(args.db, readonly=True) as store:
         items, what = _filtered(store, args)
         row = to_event_row if what == "event" else to_acled_row
@@ -572,10 +614,18 @@ def cmd_review_list(args) -> int:
     return 0
 
 
-def _review(args, func, **kw) -> int:
+def _existing_store(db):
+    """The store of a command that changes what a store holds (review, reprocess): one that exists.
+    Opening it to write would create an empty store at a mistyped --db and report on that instead."""
     from incidents.store import Store
 
-    with Store(args.db) as store:
+    Store(db, readonly=True).close()  # FileNotFoundError naming it: "no incident store here"
+    return Store(db)
+
+
+def _review(args, func, **kw) -> int:
+
+    with _existing_store(args.db) as store:
         done = func(store, args.id, by=args.by, **kw)
         inc = store.incident(args.id)
     print(f"{P(args.id)}: {done['action']}{' undone' if done.get('undone_at') else ''} by "
@@ -630,9 +680,8 @@ def cmd_review_set_date(args) -> int:
 
 def cmd_review_merge(args) -> int:
     from incidents.review import merge_groups
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         merge_groups(store, args.ids[0], args.ids[1], by=args.by, note=args.note)
         a, b = (store.incident(u) for u in args.ids)
     print(f"{args.ids[0]} and {args.ids[1]}: one event, {a['event_group']} ({a['event_sources']} source(s))")
@@ -641,9 +690,8 @@ def cmd_review_merge(args) -> int:
 
 def cmd_review_split(args) -> int:
     from incidents.review import split_incident
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         split_incident(store, args.id, by=args.by, note=args.note)
         print(f"{args.id}: an event of its own, {store.incident(args.id)['event_group']}")
     return 0
@@ -676,9 +724,8 @@ def cmd_reprocess(args) -> int:
 
     from geodata.geoparser import Geoparser
     from incidents.review import reprocess
-    from incidents.store import Store
 
-    with Store(args.db) as store:
+    with _existing_store(args.db) as store:
         gp = Geoparser(path=args.gazetteer)
         with tqdm(unit=" articles", desc="reprocessing", disable=args.quiet) as bar:
             out = reprocess(store, gp, progress=bar.update, only_new_names=args.only_new_names)

@@ -236,7 +236,10 @@ def timeline_svg(w: Words, events: list[Event], width: int = 680) -> str:
         return ""
     types = [t for t in EVENT_COLOURS if any(k[1] == t for k in counts)] + \
         sorted({t for _, t in counts if t not in EVENT_COLOURS})
-    values = [{"week": wk, "type": w.event_type(t), "n": n} for (wk, t), n in sorted(counts.items())]
+    # a time axis, each bar one week wide: an ordinal axis of the weeks that have events put a week
+    # and the one three years later side by side, as if nothing lay between them
+    values = [{"week": wk, "end": (date.fromisoformat(wk) + timedelta(days=7)).isoformat(), "type": w.event_type(t),
+               "n": n} for (wk, t), n in sorted(counts.items())]
     font = "Report Sans, DejaVu Sans, sans-serif"
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": width, "height": 160,
@@ -244,8 +247,9 @@ def timeline_svg(w: Words, events: list[Event], width: int = 680) -> str:
         "config": {"font": font, "axis": {"labelFont": font, "titleFont": font},
                    "legend": {"labelFont": font, "orient": "bottom", "columns": 3}},
         "encoding": {
-            "x": {"field": "week", "type": "ordinal", "title": None, "sort": "ascending",
-                  "axis": {"labelAngle": -45, "labelOverlap": "greedy", "labelFontSize": 9}},
+            "x": {"field": "week", "type": "temporal", "title": None,
+                  "axis": {"labelAngle": -45, "labelOverlap": "greedy", "labelFontSize": 9, "format": "%Y-%m-%d"}},
+            "x2": {"field": "end"},
             "y": {"aggregate": "sum", "field": "n", "type": "quantitative", "title": w("timeline_axis")},
             "color": {"field": "type", "type": "nominal", "title": None,
                       "scale": {"domain": [w.event_type(t) for t in types],

@@ -67,10 +67,20 @@ def attention(row: dict) -> tuple[int, list[str]]:
     return score, reasons
 
 
+_CENTRE = ("مركز ", "Markaz ")  # OCHA's name of the subdistrict around a district's seat: "X centre"
+
+
 def _name_keys(p: dict) -> set[str]:
+    """The exact keys of a place's names; a central subdistrict ("مركز القرداحة") keyed as its town."""
     from geodata.normalize import name_keys
 
-    return {k for n in (p.get("name_ar"), p.get("name_en")) if n and (k := name_keys(n)[0])}
+    def town(name: str) -> str:
+        for c in _CENTRE:
+            if name.startswith(c) and name[len(c):].strip():
+                return name[len(c):]
+        return name
+
+    return {k for n in (p.get("name_ar"), p.get("name_en")) if n and (k := name_keys(town(n.strip()))[0])}
 
 
 def _is_admin(p: dict) -> bool:

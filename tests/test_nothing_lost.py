@@ -109,7 +109,7 @@ def test_table_rows_are_body_with_their_date_column_and_no_false_warning(tmp_pat
     a, b, c = list(read_table(str(path)))
     assert (a.title, a.date.isoformat(), a.body_start, a.warnings) == ("Kafr Nabl", "2020-09-21", 0, [])
     assert (b.title, b.date, b.body_start) == ("Kafr Nabl shelled", None, 0)
-    assert b.warnings == ["no date column and no date line; the publication date is unknown"]
+    assert b.warnings == ["empty date cell and no date line; the publication date is unknown"]
     assert c.warnings == ["date 'not a date' cannot be read; the publication date is unknown"]
 
 
