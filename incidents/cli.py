@@ -383,14 +383,15 @@ def _filter_options(p, what: str) -> None:
 def _filtered(store, args):
     """(items, what) the filters of _filter_options select: incident rows, or with --events
     (group id, member incidents) pairs."""
-    where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
-                                event_type=args.event_type, actor=args.actor, text=args.text,
-                                include_rejected=args.include_rejected, review_status=args.review,
-                                bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
+    from incidents.store import IncidentFilter
+
+    which = IncidentFilter(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
+                           event_type=args.event_type, actor=args.actor, text=args.text,
+                           include_rejected=args.include_rejected, review_status=args.review,
+                           bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
     if args.events:
-        return store.events(where, params, include_rejected=args.include_rejected or args.review == "rejected"), \
-            "event"
-    return store.incidents(where, params), "incident"
+        return store.events(which), "event"
+    return store.incidents(which), "incident"
 
 
 def _filters_shown(args) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import os
 from datetime import date
 
 from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
-from incidents.store import Store, location_columns
+from incidents.store import IncidentFilter, Store, location_columns
 
 # the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
 # "auto" = review_status "auto" and nothing to check; then the analysts' "reviewed" and "rejected"
@@ -101,8 +101,9 @@ def queue(store: Store, status: str = "pending", include_acled: bool = False) ->
     need first (then lowest confidence, then date), reviewed and rejected ones newest review first."""
     if status not in STATUSES:
         raise ValueError(f"--status {status}: one of {', '.join(STATUSES)}")
-    where = "i.review_status = ?" + ("" if include_acled else " AND i.source_kind != 'acled'")
-    rows = list(store.incidents(where, ("auto" if status == "pending" else status,)))
+    rows = list(store.incidents(IncidentFilter(review_status="auto" if status == "pending" else status,
+                                               exclude_source_kind=None if include_acled else "acled",
+                                               include_rejected=True)))
     for r in rows:
         r["attention"], r["reasons"] = attention(r)
     if status in ("pending", "auto"):  # Needs review: at least one reason; the others have nothing to check
@@ -118,7 +119,7 @@ def queue(store: Store, status: str = "pending", include_acled: bool = False) ->
 def queue_counts(store: Store) -> dict[str, int]:
     """{status: how many incidents `queue(store, status)` lists} for every queue in STATUSES."""
     counts = {s: 0 for s in STATUSES}
-    for r in store.incidents("i.source_kind != 'acled'"):
+    for r in store.incidents(IncidentFilter(exclude_source_kind="acled", include_rejected=True)):
         status = r["review_status"]
         if status == "auto":
             status = "pending" if attention(r)[1] else "auto"
@@ -296,7 +297,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
     new = names - seen
     out = {"articles": 0, "incidents": 0, "reviews_kept": 0, "reviews_orphaned": 0, "skipped": 0,
            "new_names": sorted(new) if only_new_names else [], "errors": []}
-    for row in store.news_articles():
+    for row in store.articles.news():
         if only_new_names and not mentions(row["text"], new):
             out["skipped"] += 1
             continue
