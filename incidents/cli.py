@@ -551,11 +551,13 @@ def cmd_places_remove(args) -> int:
 def cmd_review_list(args) -> int:
     import json
 
-    from incidents.review import queue
+    from incidents.review import queue, reason_words
     from incidents.store import Store
 
     with Store(args.db, readonly=True) as store:
         rows = queue(store, args.status)
+    for r in rows:  # the reasons' codes in English words, in both forms of the list
+        r["reasons"] = [reason_words(x) for x in r["reasons"]]
     if args.limit:
         rows = rows[:args.limit]
     keys = ("uid", "review_status", "reviewed_by", "reviewed_at", "date", "event_type", "sub_event_type",

@@ -237,7 +237,7 @@ def test_set_type_and_date(stored):
 
 def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     """A name no gazetteer holds comes before a village placed with confidence."""
-    from incidents.review import attention, queue
+    from incidents.review import attention, queue, reason_words
 
     store = Store(db_url)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(AR_VILLAGE, "village")], store, geoparser)
@@ -245,8 +245,10 @@ def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     assert rows[0]["article_key"].endswith("village") and rows[0]["place_text"] != "كنصفرة"
     assert rows[0]["attention"] > rows[-1]["attention"] and rows[0]["reasons"]
     assert all(r["reasons"] for r in queue(store))
-    assert attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3,
-                      "precision": 3})[1][:2] == ["not in gazetteer", "low confidence (0.30)"]
+    reasons = attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3, "precision": 3})[1]
+    assert reasons == [{"code": "not_in_gazetteer"}, {"code": "low_confidence", "confidence": 0.3},
+                       {"code": "coarse_precision", "precision": 3}]  # codes with parameters, not sentences
+    assert [reason_words(r) for r in reasons] == ["not in gazetteer", "low confidence (0.30)", "coarse precision (3)"]
 
 
 # ---- corrections survive ------------------------------------------------------------------------------
