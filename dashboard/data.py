@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from incidents.store import Store, change_token, default_db, store_exists
+from incidents.store import IncidentFilter, Store, change_token, default_db, store_exists
 
 LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event_type", "sub_event_type",
                  "actor1", "actor2", "actors", "fatalities", "place_id", "place_text", "name_ar", "name_en",
@@ -59,7 +59,7 @@ def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
         return {}
     store = Store(path, readonly=True)
     try:
-        rows = list(store.incidents(f"i.rowid IN ({','.join('?' * len(ids))})", tuple(ids)))
+        rows = list(store.incidents(IncidentFilter(rowids=tuple(ids), include_rejected=True)))
     finally:
         store.close()
     out = {}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from datetime import date
 from pathlib import Path
 
@@ -156,22 +155,15 @@ def _alias_found(db: Path, gaz, places: list, tr) -> None:
 
 
 # ---- pieces of the screen ------------------------------------------------------------------------------
-# incidents.review.attention's reasons (English, as `review list` prints them) -> catalogue key, value
-_REASONS = ((re.compile(r"not in gazetteer$"), "review.reason_not_in_gazetteer"),
-            (re.compile(r"wrong context$"), "review.reason_wrong_context"),
-            (re.compile(r"low confidence \((?P<value>[^)]*)\)$"), "review.reason_low_confidence"),
-            (re.compile(r"coarse precision \((?P<value>[^)]*)\)$"), "review.reason_coarse_precision"),
-            (re.compile(r"close alternative: (?P<value>.*)$"), "review.reason_close_alternative"))
-
-
-def reason_text(reason: str, tr) -> str:
-    """One of the queue's reasons in the interface's language (an unknown one as it is)."""
-    for pattern, key in _REASONS:
-        m = pattern.match(reason)
-        if m:
-            value = m.groupdict().get("value")
-            return tr(key, value=tr.digits(value) if value and not value[0].isalpha() else (value or ""))
-    return reason
+def reason_text(reason: dict, tr) -> str:
+    """One of the queue's reasons (incidents.review.attention: a code with parameters) in the
+    interface's language, from the catalogue's `review.reason_<code>` (a geoparser reason without a
+    code of its own as the geoparser wrote it)."""
+    if reason["code"] not in review.REASON_WORDS:
+        return review.reason_words(reason)
+    value = review.reason_value(reason)
+    return tr("review.reason_" + reason["code"],
+              value=tr.digits(value) if value and not value[0].isalpha() else (value or ""))
 
 
 def _label(row: dict, tr) -> str:

@@ -51,7 +51,7 @@ def sources_frame(db: str) -> pd.DataFrame:
     if store_exists(db):
         store = Store(db, readonly=True)
         try:
-            states = store.feed_states()
+            states = store.feeds.states()
         finally:
             store.close()
         for s in states:

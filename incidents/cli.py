@@ -421,14 +421,15 @@ def _filtered(store, args):
     (group id, member incidents) pairs."""
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise ValueError(f"--from {args.date_from} is after --to {args.date_to}: no day is in that period")
-    where, params = store.where(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
-                                event_type=args.event_type, actor=args.actor, text=args.text,
-                                include_rejected=args.include_rejected, review_status=args.review,
-                                bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
+    from incidents.store import IncidentFilter
+
+    which = IncidentFilter(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
+                           event_type=args.event_type, actor=args.actor, text=args.text,
+                           include_rejected=args.include_rejected, review_status=args.review,
+                           bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
     if args.events:
-        return store.events(where, params, include_rejected=args.include_rejected or args.review == "rejected"), \
-            "event"
-    return store.incidents(where, params), "incident"
+        return store.events(which), "event"
+    return store.incidents(which), "incident"
 
 
 def _filters_shown(args) -> list[tuple[str, str]]:
@@ -592,11 +593,13 @@ def cmd_places_remove(args) -> int:
 def cmd_review_list(args) -> int:
     import json
 
-    from incidents.review import queue
+    from incidents.review import queue, reason_words
     from incidents.store import Store
 
     with Store(args.db, readonly=True) as store:
         rows = queue(store, args.status)
+    for r in rows:  # the reasons' codes in English words, in both forms of the list
+        r["reasons"] = [reason_words(x) for x in r["reasons"]]
     if args.limit:
         rows = rows[:args.limit]
     keys = ("uid", "review_status", "reviewed_by", "reviewed_at", "date", "event_type", "sub_event_type",

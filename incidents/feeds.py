@@ -214,13 +214,13 @@ def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceRes
     """Fetch (unless `resp` is given), extract and store one article page; count it in `result`."""
     from incidents.extract import extract
 
-    known = store.fetched_page(url)
+    known = store.feeds.fetched(url)
     try:
         if resp is None:
             resp = fetcher.get(url, etag=known and known["etag"], modified=known and known["modified"],
                                accept=PAGE_ACCEPT, allow_private=allow_private)
         if resp.status == 304:
-            store.save_fetched(url, **{**(known or {}), "entry_updated": entry_updated, "feed_url": feed_url,
+            store.feeds.save_fetched(url, **{**(known or {}), "entry_updated": entry_updated, "feed_url": feed_url,
                                        "status": "unchanged", "error": None})
             result.count("unchanged")
             return
@@ -232,14 +232,14 @@ def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceRes
         reason = exc.reason if isinstance(exc, FetchError) else (
             str(exc) if isinstance(exc, ValueError) else f"{exc.__class__.__name__}: {exc}")
         result.errors.append((url, reason))
-        store.save_fetched(url, status="error", error=reason, feed_url=feed_url, entry_updated=None)
+        store.feeds.save_fetched(url, status="error", error=reason, feed_url=feed_url, entry_updated=None)
         return
     page = {"canonical": canonical, "content_hash": art.id, "etag": resp.etag, "modified": resp.modified,
             "author": author, "feed_url": feed_url, "entry_updated": entry_updated, "error": None}
-    twin = store.article_key_with_id(art.id)
+    twin = store.articles.key_with_id(art.id)
     if twin and twin != art.key:
         result.count("duplicates")
-        store.save_fetched(url, **page, article_key=twin, status="duplicate")
+        store.feeds.save_fetched(url, **page, article_key=twin, status="duplicate")
         return
     try:
         incidents = extract(art, geoparser)
@@ -247,12 +247,12 @@ def _ingest_page(url: str, store, geoparser, fetcher: Fetcher, result: SourceRes
     except Exception as exc:  # one bad article never stops the others
         reason = f"could not be extracted or stored ({exc.__class__.__name__}: {exc})"
         result.errors.append((url, reason))
-        store.save_fetched(url, status="error", error=reason, feed_url=feed_url, entry_updated=None)
+        store.feeds.save_fetched(url, status="error", error=reason, feed_url=feed_url, entry_updated=None)
         return
     status = saved.status if saved.status in ("new", "replaced", "unchanged") else "replaced"
     result.count(status, saved.incidents)
     for u in {url, canonical}:
-        store.save_fetched(u, **page, article_key=art.key, status=status)
+        store.feeds.save_fetched(u, **page, article_key=art.key, status=status)
 
 
 def _page_result(url: str, store, geoparser, fetcher: Fetcher, **kw) -> SourceResult:
@@ -276,7 +276,7 @@ def _looks_like_feed(resp: Response) -> bool:
 def _poll_source(src: Source, store, geoparser, fetcher: Fetcher, stop: threading.Event) -> SourceResult:
     import feedparser
 
-    state = store.feed_state(src.url) or {}
+    state = store.feeds.state(src.url) or {}
     result = SourceResult(url=src.url, label=src.label)
     now = time.time()
     try:
@@ -284,7 +284,7 @@ def _poll_source(src: Source, store, geoparser, fetcher: Fetcher, stop: threadin
                            allow_private=src.allow_private)
     except FetchError as exc:
         result.status, result.reason = "error", exc.reason
-        store.save_feed_state(src.url, label=src.label, last_checked=now, last_error=exc.reason,
+        store.feeds.save_state(src.url, label=src.label, last_checked=now, last_error=exc.reason,
                               last_error_at=now, failures=state.get("failures", 0) + 1)
         return result
     kind = state.get("kind") or ("feed" if resp.status == 304 or _looks_like_feed(resp) else "page")
@@ -316,7 +316,7 @@ def _poll_source(src: Source, store, geoparser, fetcher: Fetcher, stop: threadin
                                      f"{result.errors[-1][1]}", last_error_at=now)
         else:
             fields.update(last_error=None)
-    store.save_feed_state(src.url, **fields)
+    store.feeds.save_state(src.url, **fields)
     return result
 
 
@@ -328,7 +328,7 @@ def _read_entries(src: Source, parsed, store, geoparser, fetcher: Fetcher, stop:
     entries = [e for e in parsed.entries[:MAX_ITEMS_PER_FEED] if e.get("link")]
     result.items = len(entries)
     if entries:  # the feed's newest item (feeds list newest first)
-        store.save_feed_state(src.url, last_item=entries[0].get("id") or absolute(src.url, entries[0]["link"]),
+        store.feeds.save_state(src.url, last_item=entries[0].get("id") or absolute(src.url, entries[0]["link"]),
                               last_item_at=time.time())
     for entry in reversed(entries):  # oldest first: the last one stored is the newest
         if stop.is_set():
@@ -336,7 +336,7 @@ def _read_entries(src: Source, parsed, store, geoparser, fetcher: Fetcher, stop:
         link = absolute(src.url, entry["link"])
         # dict.get: feedparser's own get maps a missing `updated` to `published` with a warning
         updated = dict.get(entry, "updated") or dict.get(entry, "published") or ""
-        known = store.fetched_page(link) or store.fetched_page(canonical_url(link))
+        known = store.feeds.fetched(link) or store.feeds.fetched(canonical_url(link))
         if known and known["status"] != "error" and (known["entry_updated"] or "") == updated:
             result.seen += 1
             continue
@@ -389,7 +389,7 @@ def watch(sources: list[Source], store, geoparser, every: float = 15.0, fetcher:
         now = time.time()
         due = []
         for src in sources:
-            last = (store.feed_state(src.url) or {}).get("last_checked")
+            last = (store.feeds.state(src.url) or {}).get("last_checked")
             if last is None or now - last >= 60 * (src.interval or every) - 1:
                 due.append(src)
         if due:

@@ -16,7 +16,7 @@ import os
 from datetime import date
 
 from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
-from incidents.store import Store, location_columns
+from incidents.store import IncidentFilter, Store, location_columns
 
 # the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
 # "auto" = review_status "auto" and nothing to check; then the analysts' "reviewed" and "rejected"
@@ -41,28 +41,57 @@ def _location(row: dict) -> dict:
     return json.loads(loc) if isinstance(loc, str) else (loc or {})
 
 
-def attention(row: dict) -> tuple[int, list[str]]:
-    """(how much an incident needs an analyst, the reasons), from its stored row: a name no gazetteer
-    holds, the wrong-context guard, low confidence, a coarse place, runners-up close in score."""
+# Why an incident needs an analyst: a code with its parameters ({"code": "coarse_precision",
+# "precision": 3}); each interface words it from its catalogue (the dashboard: `review.reason_<code>`
+# in dashboard/locales/), the CLI in English with REASON_WORDS. A geoparser reason with no code of its
+# own is {"code": "location", "text": …}, shown as the geoparser wrote it.
+REASON_WORDS = {"not_in_gazetteer": "not in gazetteer", "wrong_context": "wrong context",
+                "low_confidence": "low confidence ({value})", "coarse_precision": "coarse precision ({value})",
+                "close_alternative": "close alternative: {value}"}
+
+
+def reason_value(reason: dict) -> str | None:
+    """A reason's parameter as the words show it (a confidence with two decimals), or None."""
+    code = reason["code"]
+    if code == "low_confidence":
+        return f"{reason['confidence']:.2f}"
+    if code == "coarse_precision":
+        return str(reason["precision"])
+    if code == "close_alternative":
+        return str(reason["name"])
+    return reason.get("text")
+
+
+def reason_words(reason: dict) -> str:
+    """A reason in English, as `review list` prints it."""
+    words = REASON_WORDS.get(reason["code"])
+    return words.format(value=reason_value(reason)) if words else reason_value(reason) or reason["code"]
+
+
+def attention(row: dict) -> tuple[int, list[dict]]:
+    """(how much an incident needs an analyst, the reasons as codes with parameters), from its stored
+    row: a name no gazetteer holds, the wrong-context guard, low confidence, a coarse place,
+    runners-up close in score."""
     loc = _location(row)
     reasons, score = [], 0
     if loc.get("reason") == NOT_IN_GAZETTEER:
-        reasons.append(NOT_IN_GAZETTEER)
+        reasons.append({"code": "not_in_gazetteer"})
         score += 8
     elif loc.get("reason"):
-        reasons.append("wrong context" if loc["reason"] == WRONG_CONTEXT else loc["reason"])
+        reasons.append({"code": "wrong_context"} if loc["reason"] == WRONG_CONTEXT else
+                       {"code": "location", "text": loc["reason"]})
         score += 6
     confidence = row.get("confidence")
     if confidence is not None and confidence < LOW_CONFIDENCE:
-        reasons.append(f"low confidence ({confidence:.2f})")
+        reasons.append({"code": "low_confidence", "confidence": confidence})
         score += 4
     if row.get("precision") is None or row["precision"] >= 2:
-        reasons.append(f"coarse precision ({row.get('precision')})")
+        reasons.append({"code": "coarse_precision", "precision": row.get("precision")})
         score += 2
     alts = [a for a in loc.get("alternatives") or [] if not same_place(loc, a)]
     if alts and confidence is not None and alts[0].get("score") is not None \
             and confidence - alts[0]["score"] <= CLOSE_SCORE:
-        reasons.append(f"close alternative: {alts[0].get('name_en') or alts[0].get('name_ar')}")
+        reasons.append({"code": "close_alternative", "name": alts[0].get("name_en") or alts[0].get("name_ar")})
         score += 2
     return score, reasons
 
@@ -111,8 +140,9 @@ def queue(store: Store, status: str = "pending", include_acled: bool = False) ->
     need first (then lowest confidence, then date), reviewed and rejected ones newest review first."""
     if status not in STATUSES:
         raise ValueError(f"--status {status}: one of {', '.join(STATUSES)}")
-    where = "i.review_status = ?" + ("" if include_acled else " AND i.source_kind != 'acled'")
-    rows = list(store.incidents(where, ("auto" if status == "pending" else status,)))
+    rows = list(store.incidents(IncidentFilter(review_status="auto" if status == "pending" else status,
+                                               exclude_source_kind=None if include_acled else "acled",
+                                               include_rejected=True)))
     for r in rows:
         r["attention"], r["reasons"] = attention(r)
     if status in ("pending", "auto"):  # Needs review: at least one reason; the others have nothing to check
@@ -128,7 +158,7 @@ def queue(store: Store, status: str = "pending", include_acled: bool = False) ->
 def queue_counts(store: Store) -> dict[str, int]:
     """{status: how many incidents `queue(store, status)` lists} for every queue in STATUSES."""
     counts = {s: 0 for s in STATUSES}
-    for r in store.incidents("i.source_kind != 'acled'"):
+    for r in store.incidents(IncidentFilter(exclude_source_kind="acled", include_rejected=True)):
         status = r["review_status"]
         if status == "auto":
             status = "pending" if attention(r)[1] else "auto"
@@ -306,7 +336,7 @@ def reprocess(store: Store, geoparser, progress=None, only_new_names: bool = Fal
     new = names - seen
     out = {"articles": 0, "incidents": 0, "reviews_kept": 0, "reviews_orphaned": 0, "skipped": 0,
            "new_names": sorted(new) if only_new_names else [], "errors": []}
-    for row in store.news_articles():
+    for row in store.articles.news():
         if only_new_names and not mentions(row["text"], new):
             out["skipped"] += 1
             continue

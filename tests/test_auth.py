@@ -273,7 +273,7 @@ def team(tmp_path_factory, real_gazetteer_path):
                               INCIDENTMAP_REVIEWER="nobody-from-env")
     (home / "roles.toml").write_text(ROLES_TOML, encoding="utf-8")
     store = Store(home / "incidents.sqlite")
-    store.save_feed_state(FEED, label="Test feed", kind="feed", last_checked=time.time())
+    store.feeds.save_state(FEED, label="Test feed", kind="feed", last_checked=time.time())
     store.close()
     with serving(env) as url:
         port = int(url.rstrip("/").rsplit(":", 1)[1])
@@ -375,7 +375,7 @@ class TestHeaderModeInABrowser:
         def checked():
             store = Store(team["db"], readonly=True)
             try:
-                return store.feed_state(FEED)["last_error"]
+                return store.feeds.state(FEED)["last_error"]
             finally:
                 store.close()
 

@@ -222,7 +222,7 @@ def test_audit_log_candidates_and_sources_table_in_both_languages():
     cand = {"name_en": "Saraqib", "name_ar": "سراقب", "admin1": "Idleb", "score": 0.8, "chosen": True}
     assert _candidate_label(1, cand, en) == "1. Saraqib سراقب (Idleb) · score 0.8 · chosen"
     assert _candidate_label(1, cand, ar) == "١. Saraqib سراقب (Idleb) · الدرجة ٠.٨ · المختار"
-    row = {"date": None, "name_en": "Saraqib", "place_text": "سراقب", "reasons": ["low confidence (0.40)"]}
+    row = {"date": None, "name_en": "Saraqib", "place_text": "سراقب", "reasons": [{"code": "low_confidence", "confidence": 0.4}]}
     assert _label(row, en).startswith("no date · ") and _label(row, ar).startswith("بلا تاريخ · ")
     row["date"] = "2020-09-22"  # as stored in English, the Arabic way in Arabic
     assert _label(row, en).startswith("2020-09-22 · ") and _label(row, ar).startswith("٢٢ أيلول ٢٠٢٠ · ")
@@ -276,19 +276,24 @@ def test_the_views_draw_in_the_session_language(app, tmp_path, monkeypatch):
 
 
 def test_queue_reasons_in_the_interface_language():
-    """The queue's reasons come from incidents.review in English; the view words them in Arabic too."""
+    """The queue's reasons come from incidents.review as codes with parameters; the view words them from
+    its catalogue, in English as `review list` prints them, and in Arabic."""
     from dashboard.i18n import Tr
     from dashboard.review import _label, reason_text
     from geodata.schema import NOT_IN_GAZETTEER
-    from incidents.review import attention
+    from incidents.review import attention, reason_words
 
     row = {"confidence": 0.3, "precision": 3, "location": json.dumps(
         {"reason": NOT_IN_GAZETTEER, "alternatives": [{"name_en": "Binnish", "score": 0.29}]})}
     _, reasons = attention(row)
     en, ar = Tr("en"), Tr("ar")
-    assert [reason_text(r, en) for r in reasons] == reasons  # English: as `review list` prints them
+    assert [r["code"] for r in reasons] == ["not_in_gazetteer", "low_confidence", "coarse_precision",
+                                            "close_alternative"]
+    english = ["not in gazetteer", "low confidence (0.30)", "coarse precision (3)", "close alternative: Binnish"]
+    assert [reason_words(r) for r in reasons] == english  # as `review list` prints them
+    assert [reason_text(r, en) for r in reasons] == english  # the dashboard's English catalogue: the same words
     shown = [reason_text(r, ar) for r in reasons]
     assert shown[:3] == ["ليس في المعجم الجغرافي", "ثقة منخفضة (٠.٣٠)", "دقة تقريبية (٣)"]
     assert all(not re.search(r"[A-Za-z]{3}", s) for s in shown[:3])
-    assert reason_text("something new", ar) == "something new"  # unknown: as it is
+    assert reason_text({"code": "location", "text": "something new"}, ar) == "something new"  # the geoparser's own
     assert "ثقة منخفضة" in _label({"date": None, "name_en": "X", "reasons": reasons}, ar)

@@ -16,7 +16,7 @@ import pytest
 
 from incidents.articles import article_from_text
 from incidents.groups import COMPATIBLE, Member, candidates, near, partition
-from incidents.store import SCHEMA_VERSION, SchemaOutdated, Store
+from incidents.store import SCHEMA_VERSION, IncidentFilter, SchemaOutdated, Store
 from incidents.store.migrations import SQLITE_V1 as SCHEMA_V1
 
 # Two outlets, two languages, one shelling of Kansafrah on 21 September 2020.
@@ -324,7 +324,7 @@ def test_export_events_and_columns(tmp_path, db_url, extracted, real_gazetteer_p
     assert len(rows) == 5 and {"event_group", "event_sources"} <= set(rows[0])
     news = [r for r in rows if r["source_kind"] == "news"]
     store = Store(db, readonly=True)
-    assert {r["event_id_cnty"] for r in news} == {r["uid"] for r in store.incidents("i.source_kind = 'news'")}
+    assert {r["event_id_cnty"] for r in news} == {r["uid"] for r in store.incidents(IncidentFilter(source_kind="news", include_rejected=True))}
     [imported] = [r for r in rows if r["source_kind"] == "acled"]
     assert imported["event_id_cnty"] == imported["event_group"] == "SYR999" and imported["event_sources"] == "1"
     shelled = [r for r in news if r["event_date"] == "2020-09-21"]
@@ -338,7 +338,7 @@ def test_export_events_and_columns(tmp_path, db_url, extracted, real_gazetteer_p
     [both] = [e for e in events if e["event_sources"] == "2"]
     assert both["event_id_cnty"] == both["event_group"] == shelled[0]["event_group"]
     assert both["source"] in ("Enab Baladi; Syria Direct", "Syria Direct; Enab Baladi")
-    members = sorted(store.incidents("i.event_group = ?", (both["event_group"],)), key=lambda r: (r["date"], r["uid"]))
+    members = sorted(store.incidents(IncidentFilter(event_group=both["event_group"], include_rejected=True)), key=lambda r: (r["date"], r["uid"]))
     assert both["notes"] == members[0]["passage"]  # the group's first report (its seed)
     assert (both["location"], both["event_date"], both["geo_precision"]) == ("Kansafrah", "2020-09-21", "1")
     assert both["fatalities"] == "0"

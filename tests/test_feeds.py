@@ -178,7 +178,7 @@ def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, db_url):
                  "Hama", "Latakia", "Jisr ash-Shughur"}
     assert not furniture & places(store)
     # stored articles keep their (canonical) URL; redirect and utm_ parameters undone
-    urls = {r["url"] for r in store.news_articles()}
+    urls = {r["url"] for r in store.articles.news()}
     assert urls == {server.base + "/en/saraqib-shelling.html", server.base + "/ar/kafranbel.html"}
     # errors reported per item, with the reason; the good items were stored all the same
     errors = dict(first.errors)
@@ -186,14 +186,14 @@ def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, db_url):
     assert "HTTP 500" in errors[server.base + "/broken.html"]
     assert "robots.txt" in errors[server.base + "/private/secret.html"]
     assert "2 new article(s)" in first.text() and "/gone.html: HTTP 404" in first.text()
-    author = store.fetched_page(server.base + "/en/saraqib-shelling.html")["author"]
+    author = store.feeds.fetched(server.base + "/en/saraqib-shelling.html")["author"]
     assert author == "Lina Haddad"
     n_incidents = store.counts()["incidents"]
     store.close()
 
     # a restart: a new Store on the same file; the feed did not change (ETag -> 304)
     store = Store(db)
-    state = store.feed_state(feed.url)
+    state = store.feeds.state(feed.url)
     assert state["etag"] == '"feed-v1"' and state["articles_new"] == 2 and state["last_success"]
     assert "3 item(s) failed" in state["last_error"]
     second = poll([feed], store, geoparser, fetcher())
@@ -208,8 +208,8 @@ def test_watch_a_feed_twice_then_the_new_item_only(server, geoparser, db_url):
     assert server.hits["/en/saraqib.html"] == 1 and server.hits["/ar/kafranbel.html"] == 1
     assert places(store, "ariha") == {"Ariha"}
     assert store.counts()["articles"] == 3 and store.counts()["incidents"] > n_incidents
-    assert store.feed_state(feed.url)["articles_new"] == 3
-    assert store.feed_state(feed.url)["last_item"].endswith("ariha-2024-03-07")  # the feed's newest item
+    assert store.feeds.state(feed.url)["articles_new"] == 3
+    assert store.feeds.state(feed.url)["last_item"].endswith("ariha-2024-03-07")  # the feed's newest item
     store.close()
 
 
@@ -226,8 +226,8 @@ def test_a_failing_feed_never_stops_the_others(server, geoparser, db_url):
     assert "HTTP 404" in by["gone-feed.xml"].reason and "timed out" in by["slow.html"].reason
     assert by["atom.xml"].status == "ok" and by["atom.xml"].new == 1
     assert s.read == 1 and len(s.errors) == 3
-    assert store.feed_state(server.base + "/malformed.xml")["failures"] == 1
-    assert store.feed_state(server.base + "/atom.xml")["last_error"] is None
+    assert store.feeds.state(server.base + "/malformed.xml")["failures"] == 1
+    assert store.feeds.state(server.base + "/atom.xml")["last_error"] is None
 
 
 @pytest.mark.shared
@@ -337,7 +337,7 @@ def test_cli_watch_runs_until_sigterm_and_stops_cleanly(server, real_gazetteer_p
         if proc.poll() is None:
             proc.kill()
     store = Store(db)
-    assert store.counts()["articles"] == 1 and store.feed_state(server.base + "/atom.xml")["checks"] == 1
+    assert store.counts()["articles"] == 1 and store.feeds.state(server.base + "/atom.xml")["checks"] == 1
 
 
 def test_sources_panel_lists_feeds_with_their_state(db_url):
@@ -346,9 +346,9 @@ def test_sources_panel_lists_feeds_with_their_state(db_url):
     db = db_url
     assert sources_frame(db).empty  # no store yet
     store = Store(db)
-    store.save_feed_state("https://a.example/feed", label="A", kind="feed", last_checked=time.time(),
+    store.feeds.save_state("https://a.example/feed", label="A", kind="feed", last_checked=time.time(),
                           last_success=time.time(), last_new=2, articles_new=5)
-    store.save_feed_state("https://b.example/feed", last_checked=time.time() - 60, last_error="HTTP 500",
+    store.feeds.save_state("https://b.example/feed", last_checked=time.time() - 60, last_error="HTTP 500",
                           failures=3)
     store.close()
     df = sources_frame(db)

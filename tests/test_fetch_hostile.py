@@ -193,8 +193,8 @@ def test_a_feed_item_linking_to_an_internal_service_is_not_fetched(web, news, tm
     assert web.hits["/secret"] == 0
     assert [reason for url, reason in summary.errors if url.endswith("/secret")][0].startswith("refused")
     assert summary.total("new") == 1  # the good item still came in
-    assert store.article_text(web.base + "/secret") is None and store.counts()["articles"] == 1
-    state = store.feed_state(news + "/feed.xml")
+    assert store.articles.text(web.base + "/secret") is None and store.counts()["articles"] == 1
+    state = store.feeds.state(news + "/feed.xml")
     assert "1 item(s) failed" in state["last_error"] and "loopback" in state["last_error"]
 
 
@@ -267,7 +267,7 @@ def test_a_page_with_a_charset_that_is_no_text_encoding_fails_alone(web, tmp_pat
     assert store.counts()["articles"] == 1
     reasons = {url.rsplit("/", 1)[1]: reason for url, reason in summary.errors}
     assert set(reasons) == set(bad) and all("no text encoding" in r for r in reasons.values())
-    state = store.feed_state(feed.url)
+    state = store.feeds.state(feed.url)
     assert "4 item(s) failed" in state["last_error"] and "no text encoding" in state["last_error"]
-    page = store.fetched_page(web.base + "/charset/rot13")
+    page = store.feeds.fetched(web.base + "/charset/rot13")
     assert page["status"] == "error" and "rot13" in page["error"]

@@ -88,7 +88,7 @@ def test_one_paragraph_is_body_not_a_title(geoparser, tmp_path):
     assert summary.errors == [] and summary.incidents == 3
     with Store(db) as store:
         got = {r["article_key"].rsplit("/", 1)[-1]: (r["name_en"], r["place_text"]) for r in store.incidents()}
-        titles = {a["path"].rsplit("/", 1)[-1]: a["title"] for a in store.news_articles()}
+        titles = {a["path"].rsplit("/", 1)[-1]: a["title"] for a in store.articles.news()}
     assert len({v for v in got.values()}) == 1 and "معرة مصرين" in got["one.txt"][1], got
     assert titles == {"one.txt": "", "titled.txt": "قصف على معرة مصرين", "front.md": "قصف على معرة مصرين"}
 
@@ -236,7 +236,7 @@ def test_dashboard_paste_and_upload_roundtrip(geoparser, real_gazetteer_path, tm
         addarticle.add(tr, db, "", upload)
     assert not [s for s in st.said if s[0] == "error"], st.said
     with Store(db) as store:
-        keys = sorted(a["key"] for a in store.news_articles())
+        keys = sorted(a["key"] for a in store.articles.news())
     assert len(keys) == 3 and "upload:rows.csv:2" in keys and "upload:seed.txt" in keys, keys
     rows = same_after_reprocess(db, real_gazetteer_path, capsys, at_least=7)
     assert any("معرة مصرين" in (r["passage"] or "") for r in rows)
@@ -260,7 +260,7 @@ def test_a_store_from_before_the_stored_reading_upgrades_and_keeps_its_rows(geop
     con.close()
     assert main(["db", "upgrade", "--db", str(db)]) == 0
     with Store(db) as store:
-        assert sorted(a["body_start"] for a in store.news_articles())[:2] == [0, 0]
+        assert sorted(a["body_start"] for a in store.articles.news())[:2] == [0, 0]
     reprocess(db, real_gazetteer_path, capsys)
     assert export(db, capsys) == before
 

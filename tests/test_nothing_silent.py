@@ -119,7 +119,7 @@ def test_needs_review_holds_only_incidents_with_a_reason(geoparser, tmp_path, ca
     with no reason at all."""
     from incidents.articles import iter_articles
     from incidents.ingest import ingest_articles
-    from incidents.review import queue, queue_counts
+    from incidents.review import queue, queue_counts, reason_words
 
     db = tmp_path / "s.sqlite"
     with Store(db) as store:
@@ -129,7 +129,8 @@ def test_needs_review_holds_only_incidents_with_a_reason(geoparser, tmp_path, ca
     assert len(pending) + len(auto) == 12 and pending and auto
     assert all(r["reasons"] for r in pending) and not any(r["reasons"] for r in auto)
     assert counts == {"pending": len(pending), "auto": len(auto), "reviewed": 0, "rejected": 0}
-    alternatives = [reason for r in pending for reason in r["reasons"] if reason.startswith("close alternative")]
+    alternatives = [reason_words(reason) for r in pending for reason in r["reasons"]
+                    if reason["code"] == "close_alternative"]
     for town in ("Idlib", "Saraqab", "Kafr Nobol", "Ehsem", "Maarrat al-Nu'man"):
         assert f"close alternative: {town}" not in alternatives
     listed = run_json(capsys, "review", "list", "--status", "auto", "--json", "--db", str(db))

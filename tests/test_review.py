@@ -14,7 +14,7 @@ from geodata.schema import NOT_IN_GAZETTEER
 from incidents.articles import article_from_text
 from incidents.cli import main
 from incidents.ingest import ingest_articles
-from incidents.store import SCHEMA_VERSION, Store
+from incidents.store import SCHEMA_VERSION, IncidentFilter, Store
 from incidents.store.migrations import SQLITE_V1 as SCHEMA_V1
 
 VILLAGE = "تل الزعتر الشرقي"  # in no gazetteer: an analyst adds it
@@ -152,7 +152,7 @@ def test_schema_v3_migrates_an_old_store(tmp_path):
     cols = {r[1] for r in store.con.execute("PRAGMA table_info(incidents)")}
     assert {"uid", "event_group", "review_status", "reviewed_by", "reviewed_at"} <= cols
     assert store.reviews() == []
-    assert store._meta()["schema_version"] == str(SCHEMA_VERSION)
+    assert store.meta("schema_version") == str(SCHEMA_VERSION)
 
 
 @pytest.fixture
@@ -237,7 +237,7 @@ def test_set_type_and_date(stored):
 
 def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     """A name no gazetteer holds comes before a village placed with confidence."""
-    from incidents.review import attention, queue
+    from incidents.review import attention, queue, reason_words
 
     store = Store(db_url)
     ingest_articles([article(AR_KANSAFRAH, "kansafrah"), article(AR_VILLAGE, "village")], store, geoparser)
@@ -245,8 +245,10 @@ def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     assert rows[0]["article_key"].endswith("village") and rows[0]["place_text"] != "كنصفرة"
     assert rows[0]["attention"] > rows[-1]["attention"] and rows[0]["reasons"]
     assert all(r["reasons"] for r in queue(store))
-    assert attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3,
-                      "precision": 3})[1][:2] == ["not in gazetteer", "low confidence (0.30)"]
+    reasons = attention({"location": json.dumps({"reason": "not in gazetteer"}), "confidence": 0.3, "precision": 3})[1]
+    assert reasons == [{"code": "not_in_gazetteer"}, {"code": "low_confidence", "confidence": 0.3},
+                       {"code": "coarse_precision", "precision": 3}]  # codes with parameters, not sentences
+    assert [reason_words(r) for r in reasons] == ["not in gazetteer", "low confidence (0.30)", "coarse precision (3)"]
 
 
 # ---- corrections survive ------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ def test_reviews_survive_reingest_a_changed_article_and_reprocess(stored, geopar
     summary = ingest_articles([article(AR_KANSAFRAH_EDITED, "kansafrah")], store, geoparser)
     assert summary.replaced == 1
     assert state() == reviewed
-    moved = next(r for r in store.incidents("i.review_status = 'reviewed'"))
+    moved = next(r for r in store.incidents(IncidentFilter(review_status="reviewed")))
     assert [a["action"] for a in store.reviews(moved["uid"])] == ["set_location"]
     # reprocess: every article re-extracted, every review kept
     assert main(["reprocess", "--quiet", "--db", str(db), "--gazetteer", str(real_gazetteer_path)]) == 0
@@ -349,7 +351,7 @@ def test_merge_split_undo_survive_reingest_and_reprocess(geoparser, real_gazette
 
     def consistent():  # the stored groups are what grouping everything at once with the decisions gives
         with Store(db) as s:
-            links, alone = s._group_overrides(s.con)
+            links, alone = s.groups.overrides(s.con)
             assert partition((Member.from_row(r) for r in s.incidents()), links, alone) == \
                 {r["uid"]: r["event_group"] for r in s.incidents()}
 

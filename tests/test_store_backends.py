@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from incidents.cli import main
-from incidents.store import SCHEMA_VERSION, SchemaOutdated, Store
+from incidents.store import SCHEMA_VERSION, IncidentFilter, SchemaOutdated, Store
 
 from conftest import SHARED, need
 
@@ -35,14 +35,14 @@ def _stored(db) -> Store:
 
 def test_box_and_region_filters_are_answered_in_sql(db_url, tmp_path, capsys):
     store = _stored(db_url)
-    ids = lambda where, params: {r["external_id"] for r in store.incidents(where, params)}  # noqa: E731
-    assert ids(*store.where(bbox=(36.0, 35.0, 38.0, 37.0))) == {"IDL1", "ALP1"}
-    assert ids(*store.where(bbox=(39.0, 34.0, 41.0, 36.0))) == {"DEZ1"}
+    ids = lambda **f: {r["external_id"] for r in store.incidents(IncidentFilter(**f))}  # noqa: E731
+    assert ids(bbox=(36.0, 35.0, 38.0, 37.0)) == {"IDL1", "ALP1"}
+    assert ids(bbox=(39.0, 34.0, 41.0, 36.0)) == {"DEZ1"}
     # a quadrilateral over Idlib and Deir ez-Zor that misses Aleppo, though Aleppo is inside its box
     quad = "POLYGON((36.5 35.0, 40.5 35.0, 40.5 35.5, 36.5 36.1, 36.5 35.0))"
-    assert ids(*store.where(region=quad)) == {"IDL1", "DEZ1"}
-    assert ids(*store.where(region=quad, bbox=(39.0, 34.0, 41.0, 36.0))) == {"DEZ1"}
-    assert ids(*store.where(region=quad, date_from="2021-01-01")) == set()
+    assert ids(region=quad) == {"IDL1", "DEZ1"}
+    assert ids(region=quad, bbox=(39.0, 34.0, 41.0, 36.0)) == {"DEZ1"}
+    assert ids(region=quad, date_from="2021-01-01") == set()
     store.close()
 
     gj = tmp_path / "region.geojson"
