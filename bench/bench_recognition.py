@@ -430,7 +430,7 @@ def main() -> int:
     default_gaz = Path(home) / "gazetteer.sqlite" if home else ROOT / ".data" / "gazetteer.sqlite"
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gazetteer", default=str(default_gaz))
-    ap.add_argument("--shared", default="/work/shared")
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--only", choices=["gwn", "anercorp", "acled", "frequent"])
     ap.add_argument("--show-errors", type=int, default=0, metavar="N")
     args = ap.parse_args()

@@ -29,7 +29,7 @@ from geodata.gazetteer import Gazetteer, NameEntry
 from geodata import overlay
 from geodata.normalize import fold_text, is_ordinary_word, name_keys
 from geodata.paths import default_downloads_dir, default_gazetteer_path
-from geodata.place import AdminRef, Place
+from geodata.place import DUPLICATE_KM, AdminRef, Place
 from geodata.recognize import IMPORTANT_POPULATION  # one threshold for the builder and the recogniser
 from geodata import sources as registry
 from geodata.sources import NEAR_KM, ImportResult, Source, SourceError, clean_names
@@ -259,7 +259,6 @@ def merge(results: list[ImportResult]) -> tuple[dict[str, Place], dict[str, dict
     return merger.places, merger.shapes
 
 
-DUPLICATE_KM = 2.0  # one name, one kind, this close: one place under two entries
 MERGED_META = "merged_ids"  # index meta: {merged id: the id kept for it}, so every id stays resolvable
 
 

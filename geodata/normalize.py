@@ -164,3 +164,19 @@ def is_ordinary_word(text: str) -> bool:
         return zipf_frequency(text, "ar") >= COMMON_WORD_ZIPF
     # wordfreq splits "Da'el" at the apostrophe into two frequent pieces; ask about the folded word
     return zipf_frequency(_APOSTROPHES.sub("", text), "en") >= COMMON_WORD_ZIPF
+
+
+# ---- lists of names ---------------------------------------------------------------------------
+LIST_GAPS = frozenset((",", "،", "and", ", and", "or", "و", "، و", ", و", "أو"))
+# و written onto the next name, with a preposition or the article after it: "وللموزرة", "وبالبارة"
+_WA_CLITIC = re.compile(r"([،,]\s*)?(و|أو\s*)(?:بال|لل|ال|ب|ل|ف)?")
+
+
+def list_gap(gap: str) -> str:
+    """What stands between two names, white space folded; a proclitic و (with a preposition or the
+    article) that the recogniser left outside the second name counts as و."""
+    g = " ".join(gap.split())
+    m = _WA_CLITIC.fullmatch(g)
+    if m and g not in LIST_GAPS:
+        return ("، " if m.group(1) else "") + m.group(2).strip()
+    return g

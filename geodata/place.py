@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+DUPLICATE_KM = 2.0  # one name, one kind, this close: one place under two entries (merged by the build)
+
 # Feature kinds, from the most to the least specific.
 KINDS = ("locality", "subdistrict", "district", "area", "governorate", "city", "country")
 

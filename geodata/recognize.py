@@ -47,9 +47,9 @@ from wordfreq import zipf_frequency
 
 from geodata.gazetteer import Gazetteer, NameEntry
 from geodata.lexicons import phrases, word_set
-from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, arabic_clitic_readings, fold_arabic_word,
-                               fold_latin_word, is_arabic, is_ordinary_word, loose_arabic_word, loose_latin_word,
-                               split_words)
+from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, LIST_GAPS, arabic_clitic_readings,
+                               fold_arabic_word, fold_latin_word, is_arabic, is_ordinary_word, list_gap,
+                               loose_arabic_word, loose_latin_word, split_words)
 from geodata.place import Place
 from geodata.schema import Mention
 from geodata.sentences import sentence_spans
@@ -600,11 +600,11 @@ class Recognizer:
         for k, (a, b) in enumerate(zip(mentions, mentions[1:])):
             gap = gaps[k]
             solid = lambda m: not m.common and m.tier == "exact"  # noqa: E731
-            if gap not in _LIST_GAPS or not (solid(a) or solid(b)):
+            if gap not in LIST_GAPS or not (solid(a) or solid(b)):
                 continue
             plural = a.trigger_kind in ("villages", "towns", "cities")
             if gap in (",", "،"):
-                goes_on = k + 1 < len(gaps) and gaps[k + 1] in _LIST_GAPS and gaps[k + 1] not in (",", "،")
+                goes_on = k + 1 < len(gaps) and gaps[k + 1] in LIST_GAPS and gaps[k + 1] not in (",", "،")
                 framed = a.trigger_kind in _REGIONAL or b.trigger_kind in _REGIONAL  # "بريف إدلب، X"
                 if not (plural or (solid(a) and solid(b) and not framed) or goes_on):
                     continue
@@ -615,19 +615,6 @@ class Recognizer:
 
 
 _REGIONAL = frozenset(("countryside", "governorate", "direction"))
-_LIST_GAPS = frozenset((",", "،", "and", ", and", "or", "و", "، و", ", و", "أو"))
-# و written onto the next name, with a preposition or the article after it: "وللموزرة", "وبالبارة"
-_WA_CLITIC = re.compile(r"([،,]\s*)?(و|أو\s*)(?:بال|لل|ال|ب|ل|ف)?")
-
-
-def list_gap(gap: str) -> str:
-    """What stands between two names, white space folded; a proclitic و (with a preposition or the
-    article) that the recogniser left outside the second name counts as و."""
-    g = " ".join(gap.split())
-    m = _WA_CLITIC.fullmatch(g)
-    if m and g not in _LIST_GAPS:
-        return ("، " if m.group(1) else "") + m.group(2).strip()
-    return g
 
 
 @dataclass(slots=True)

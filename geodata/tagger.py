@@ -33,7 +33,7 @@ from pathlib import Path
 
 from wordfreq import zipf_frequency
 
-from geodata.normalize import ARABIC_DIACRITICS, fold_arabic_word, is_arabic
+from geodata.normalize import ARABIC_DIACRITICS, fold_arabic_word, is_arabic, list_gap
 
 LABEL_PLACE, LABEL_OTHER = "P", "O"
 MODEL_FILES = {"ar": "tagger_ar.crfsuite", "en": "tagger_en.crfsuite"}
@@ -161,9 +161,7 @@ class PlaceTagger:
 
 # ---- features ------------------------------------------------------------------------------------
 def _gap(text: str) -> str:
-    from geodata import recognize  # (a cycle at import time: recognize loads this module)
-
-    g = recognize.list_gap(text)
+    g = list_gap(text)
     if not g:
         return "adj"
     if g in (",", "،"):

@@ -218,6 +218,7 @@ def extract(article: Article, geoparser) -> list[Incident]:
         return extract_in_parts(article, geoparser, extract)
     text = article.text
     body = article.body_start
+    aid, meta = article.id, article.meta()  # hashed once, not once per incident
     resolutions = geoparser.parse(text)
     spans = [sp for sp in sentence_spans(text) if sp[1] > body]
     all_cues = _typed([h for h in event_cues(text) if h.start >= body], text)
@@ -242,17 +243,18 @@ def extract(article: Article, geoparser) -> list[Incident]:
         locations = _locations(in_sentence)
         if not locations:
             continue
-        why = _model_says(sentence, cues)
-        if not cues and why is None:
-            continue
-        if not cues:
-            cues, why = why
+        why = None
+        if not cues:  # an English sentence without a cue word: the event model decides
+            told = _model_says(sentence)
+            if told is None:
+                continue
+            cues, why = told
         ps, pe = _passage(text, spans, i)
         ps = max(ps, s)
         passage = text[ps:pe]
         actors = _shift(all_actors, s, e)
         deaths = fatalities_in(passage)
-        group = f"{article.id}:{s}"
+        group = f"{aid}:{s}"
         paragraph_start = text.rfind("\n", 0, s) + 1
         for nth, r in enumerate(locations):
             cue = _nearest_cue(cues, r.start - s)
@@ -261,12 +263,12 @@ def extract(article: Article, geoparser) -> list[Incident]:
                 said = why if cue.end == cue.start else f"event cue «{sentence[cue.start:cue.end]}»"
                 ev = [said, f"date: {when.evidence}"] + r.evidence
                 incidents.append(Incident(
-                    article_id=article.id, group=group,
+                    article_id=aid, group=group,
                     date=when.date.isoformat() if when.date else None, time_precision=when.precision,
                     event_type=cue.label[0], sub_event_type=cue.label[1],
                     actors=_actors(actors, cue, s, sentence), fatalities=deaths, location=r.to_dict(),
                     passage=passage, passage_start=ps, passage_end=pe, place_start=r.start, place_end=r.end,
-                    article=article.meta(), evidence=ev,
+                    article=dict(meta), evidence=ev,
                 ))
     return _drop_coarse_duplicates(incidents)
 
@@ -282,11 +284,10 @@ def _posting_date(text: str, m: DateMention) -> bool:
     return _POSTED.search(text, start, m.start) is not None
 
 
-def _model_says(sentence: str, cues: list[Hit]):
+def _model_says(sentence: str):
     """For an English sentence without a cue: ([a cue-like Hit of the model's type at the sentence's
-    start], evidence) when the event model says it reports a violent event, else None. With cues:
-    None (the cues decide)."""
-    if cues or is_arabic(sentence):
+    start], evidence) when the event model says it reports a violent event, else None."""
+    if is_arabic(sentence):
         return None
     model = event_model()
     p = model.probability(sentence)

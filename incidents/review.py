@@ -15,13 +15,14 @@ import json
 import os
 from datetime import date
 
+from geodata.place import DUPLICATE_KM
 from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
 from incidents.store import IncidentFilter, Store, location_columns
 
 # the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
 # "auto" = review_status "auto" and nothing to check; then the analysts' "reviewed" and "rejected"
 STATUSES = ("pending", "auto", "reviewed", "rejected")
-SAME_PLACE_KM = 2.0  # two gazetteer entries of one name and kind this close are one place
+SAME_PLACE_KM = DUPLICATE_KM  # two gazetteer entries of one name this close are one place (as the build merges them)
 ADMIN_KINDS = ("governorate", "district", "subdistrict")
 LOW_CONFIDENCE = 0.5
 CLOSE_SCORE = 0.1  # a runner-up this close to the chosen place's score makes the choice doubtful
