@@ -432,6 +432,21 @@ def _filtered(store, args):
     return store.incidents(which), "incident"
 
 
+def _say_why_empty(store, args) -> None:
+    """Nothing matched: name the filter value no stored incident has (a misspelt governorate, an
+    actor nobody recorded), so an empty report is not mistaken for a quiet period."""
+    from incidents.store import IncidentFilter
+
+    labels = {"admin1": "governorate", "admin2": "district", "event_type": "event type", "actor": "actor"}
+    for key, label in labels.items():
+        value = getattr(args, key, None)
+        if value and next(iter(store.incidents(IncidentFilter(include_rejected=True, **{key: value}), limit=1)),
+                          None) is None:
+            how = {"admin1": " (matched whole: its English or Arabic name, or its P-code)",
+                   "admin2": " (matched whole: its English or Arabic name)"}.get(key, "")
+            print(f"note: no stored incident has {label} {value!r}{how}", file=sys.stderr)
+
+
 def _filters_shown(args) -> list[tuple[str, str]]:
     """The filters a report names, as (catalogue key without 'f_', value)."""
     keys = ("date_from", "date_to", "admin1", "admin2", "event_type", "actor", "text", "bbox", "region", "review")
@@ -452,6 +467,8 @@ def cmd_report(args) -> int:
     with Store(args.db, readonly=True) as store:
         items, what = _filtered(store, args)
         rows = [m for _gid, members in items for m in members] if what == "event" else list(items)
+        if not rows:
+            _say_why_empty(store, args)
     gaz = load_gazetteer(args.gazetteer or default_gazetteer_path())
     if gaz is None:
         print("note: no gazetteer index; the map has no outlines or town names", file=sys.stderr)
@@ -496,6 +513,8 @@ def cmd_export(args) -> int:
             finally:
                 if args.out:
                     fh.close()
+        if not n:
+            _say_why_empty(store, args)
     print(f"{n} {what}(s) exported", file=sys.stderr)
     return 0
 

@@ -135,9 +135,22 @@ def _pct(w: Words, n: int, total: int) -> str:
     return w.digits(f"{share}٪" if w.rtl else f"{share} %")
 
 
+def filter_value(w: Words, key: str, value: str) -> str:
+    """A filter's value in the report's language: dates and event types worded, review states from
+    the catalogue; names typed by the analyst (places, actors, text) as typed."""
+    if key in ("date_from", "date_to"):
+        return w.date(value)
+    if key == "event_type":
+        return w.event_type(value)
+    if key == "review":
+        return w("review_state_" + value)
+    return w.digits(value) if key == "bbox" else value
+
+
 def header_html(w: Words, title: str, s: dict, filters: list[tuple[str, str]]) -> str:
     period = w("period_value", start=w.date(s["first"]), end=w.date(s["last"])) if s["first"] else w("no_dates")
-    shown = "".join(f"<li><b>{_esc(w('f_' + k))}</b>: {_esc(v)}</li>" for k, v in filters if v not in (None, "", False))
+    shown = "".join(f"<li><b>{_esc(w('f_' + k))}</b>: {_esc(filter_value(w, k, v))}</li>"
+                    for k, v in filters if v not in (None, "", False))
     return (f'<header><h1>{_esc(title)}</h1>'
             f'<p class="period"><b>{_esc(w("period"))}</b>: {_esc(period)}</p>'
             f'<p class="summary">{_esc(w("summary", events=s["events"], incidents=s["incidents"], articles=s["articles"]))}</p>'

@@ -381,6 +381,19 @@ def test_cli_report_html_with_the_export_filters(tmp_path, store_path):
     assert not (tmp_path / "r.pdf").exists()
 
 
+
+def test_cli_empty_report_names_the_filter_value_nobody_has(tmp_path, store_path):
+    """A misspelt governorate gives an empty report, and a note saying no incident has it; a
+    governorate the store has gives incidents and no such note."""
+    r = _cli("report", "--db", str(store_path), "--out", str(tmp_path / "a.html"), "--admin1", "Nowhere", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "report of 0 incident(s)" in r.stderr and "no stored incident has governorate 'Nowhere'" in r.stderr
+    r = _cli("report", "--db", str(store_path), "--out", str(tmp_path / "b.html"), "--admin1", "Idlib", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "report of 0 incident(s)" not in r.stderr and "no stored incident has" not in r.stderr
+    r = _cli("export", "--db", str(store_path), "--actor", "Nobody at all")
+    assert "0 incident(s) exported" in r.stderr and "no stored incident has actor 'Nobody at all'" in r.stderr
+
 # ---- the dashboard's downloads ---------------------------------------------------------------
 def test_dashboard_filters_named_in_the_report():
     from datetime import date
@@ -449,3 +462,20 @@ def test_dashboard_report_in_the_interface_language(dashboard, browser):
     assert '<html lang="ar" dir="rtl">' in doc and "تقرير الوضع" in doc
     assert doc.count('<article class="ev"') == 4
     page.close()
+
+
+def test_report_filters_are_worded_in_the_reports_language():
+    """An Arabic report names its filters in Arabic: dates with Arabic month names and digits, the
+    event type and review state from the catalogue; a place typed by the analyst stays as typed."""
+    from incidents.report import header_html
+    from incidents.words import report_words
+
+    s = {"first": "2020-09-14", "last": "2020-09-22", "events": 1, "incidents": 1, "articles": 1}
+    filters = [("date_from", "2020-09-14"), ("event_type", "Battles"), ("review", "reviewed"), ("admin1", "Idlib")]
+    ar = header_html(report_words("ar"), "t", s, filters)
+    en = header_html(report_words("en"), "t", s, filters)
+    assert "أيلول" in ar and "١٤" in ar and "2020-09-14" not in ar
+    assert "Battles" not in ar and report_words("ar").event_type("Battles") in ar
+    assert "راجعها محلل" in ar and ">reviewed<" not in ar
+    assert "Idlib" in ar and "Idlib" in en  # typed by the analyst: as typed
+    assert "14 Sep 2020" in en and "Battles" in en and "reviewed" in en
