@@ -103,6 +103,7 @@ def summarise(events: list[Event]) -> dict:
         "by_week": sorted(Counter(w for e in events if (w := week_start(e.date))).items()),
         "precision": {k: prec.get(k, 0) for k in (1, 2, 3, None)},
         "reviewed": sum(1 for m in reports if m.get("review_status") == "reviewed"),
+        "rejected": sum(1 for m in reports if m.get("review_status") == "rejected"),
         "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
     }
 
@@ -190,6 +191,8 @@ def precision_html(w: Words, s: dict) -> str:
     if s["precision"][None]:
         rows.append((w("precision_none"), s["precision"][None]))
     rows.append((w("reviewed_share"), s["reviewed"]))
+    if s.get("rejected"):  # only in a report that asked for rejected incidents too
+        rows.append((w("rejected_share"), s["rejected"]))
     body = "".join(f'<tr><td>{_esc(label)}</td><td class="n">{_pct(w, n, total)}</td>'
                    f'<td>{_esc(w("share_of", share=w.num(n), total=total))}</td></tr>' for label, n in rows)
     return f'<section id="precision"><h2>{_esc(w("precision_title"))}</h2><table class="counts">{body}</table></section>'

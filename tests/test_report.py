@@ -479,3 +479,19 @@ def test_report_filters_are_worded_in_the_reports_language():
     assert "راجعها محلل" in ar and ">reviewed<" not in ar
     assert "Idlib" in ar and "Idlib" in en  # typed by the analyst: as typed
     assert "14 Sep 2020" in en and "Battles" in en and "reviewed" in en
+
+
+def test_report_counts_rejected_incidents_apart_from_reviewed_ones():
+    """A report that includes rejected incidents says how many an analyst rejected; one without
+    them has no such line, and the reviewed share counts the reviewed ones only."""
+    from incidents.report import group_events, precision_html, summarise
+    from incidents.words import report_words
+
+    rs = rows()
+    rs[0]["review_status"], rs[1]["review_status"] = "reviewed", "rejected"
+    w = report_words("en")
+    html = precision_html(w, summarise(group_events(rs)))
+    assert "reviewed by an analyst" in html and "rejected by an analyst" in html
+    s = summarise(group_events(rs[:1] + rs[2:]))
+    assert s["reviewed"] == 1 and s["rejected"] == 0
+    assert "rejected by an analyst" not in precision_html(w, s) and "reviewed by an analyst" in precision_html(w, s)
