@@ -223,6 +223,28 @@ def test_country_is_background(geoparser):
     assert res["حلب"].role == "target"
 
 
+@pytest.mark.parametrize("text, governments, places", [
+    # FA-KES hand check (issue #20): capitals standing for their governments were incident locations
+    ("Washington has accused Moscow of shielding the regime after the air strike on Khan Sheikhoun.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("The chemical attack on Khan Sheikhoun placed Washington and Moscow at loggerheads.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("اتهمت واشنطن موسكو بالتغطية على الهجوم الكيميائي في بلدة خان شيخون", {"واشنطن", "موسكو"}, {"خان شيخون"}),
+    ("Damascus accused Ankara of shelling the town of Tal Rifaat.", {"Ankara"}, {"Tal Rifaat"}),
+    # the same cities where something happens stay places
+    ("A gunman opened fire in Washington on Monday, killing two people.", set(), {"Washington"}),
+    ("Warplanes bombed Aleppo on Monday, residents said.", set(), {"Aleppo"}),
+])
+def test_a_city_standing_for_its_government_is_no_incident_place(geoparser, text, governments, places):
+    res = by_text(parse(geoparser, text))
+    for name in governments:
+        assert res[name].role == "background", (name, res[name].role)
+        assert "standing for its government" in res[name].role_reason
+        assert any("standing for its government" in e for e in res[name].evidence)
+    for name in places:
+        assert res[name].role == "target", (name, res[name].role, res[name].role_reason)
+
+
 def test_non_target_roles_carry_the_role_line_in_evidence(geoparser):
     res = parse(geoparser, "قصفت قوات النظام انطلاقاً من مواقعها في جورين قرية الزيارة في سهل الغاب")
     others = [r for r in res if r.role != "target"]
