@@ -107,17 +107,20 @@ _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|repeatedly\s+|long\s+|already\s+)?"
                     r"(?:accus|said\b|says\b|say\b|warn|den(?:y|ies|ied)|condemn|blam|backs?\b|backed|support|"
                     r"insist|demand|urg|reject|claim|call(?:s|ed)?\s+on|refus|threaten|vow|allege|criticis|criticiz|"
-                    r"respond|retort|dismiss|at\s+(?:loggerheads|odds))")
+                    r"respond|retort|dismiss|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
 _GOVERNMENT_AFTER = re.compile(
     r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
     r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB + r")")
 _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
     r"\b(?:accus\w*|blam\w*|urg\w*|condemn\w*|criticis\w*|criticiz\w*|called\s+on|pressed|warned)\s+$", re.I)
 _GOVERNMENT_BEFORE = re.compile(
-    r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row)\s+between\s+(?:\w[\w-]*\s+and\s+)?$"
+    r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
+    r"between\s+(?:(?:the\s+)?\w[\w-]*\s+and\s+)?$"
     r"|(?:اتهم|تتهم|يتهم|قالت|تقول|أعلنت|حذرت|حذّرت|نفت|طالبت|دعت|أدانت|رفضت|تدعم|دعمت)\S*\s+(?:\S+\s+(?:و\s*)?)?$",
     re.I)
 _GOVERNMENT_AR_AFTER = re.compile(r"^\s+(?:و\S+\s+)?(?:تتهم|اتهمت|تقول|قالت|تدعم|دعمت|تحذر|حذرت|تنفي|نفت|تطالب|طالبت)")
+# The mood of a government: "the concern in Washington and in many Western capitals".
+_OPINION_IN = re.compile(r"\b(?:concern|anger|alarm|outrage|worry|worries|fury|unease|irritation)\s+in\s+$", re.I)
 _PLACE_WORDS_BEFORE = re.compile(r"\b(?:in|of|from|at|near|to|into|outside|inside|around)\s+(?:the\s+)?(?:city\s+of\s+)?$"
                                  r"|(?:في|من|ب|قرب|داخل)\s*$", re.I)
 _FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
@@ -232,8 +235,12 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
 def _government(r: Resolution, before: str, after: str) -> str:
     """Why a large city stands for its government here ("Washington has accused Moscow"), or ""."""
     p = r.place
-    if p is None or p.kind not in ("city", "locality") or p.population < IMPORTANT_POPULATION \
-            or _PLACE_WORDS_BEFORE.search(before):
+    if p is None or p.kind not in ("city", "locality", "governorate") or p.population < IMPORTANT_POPULATION:
+        return ""
+    m = _OPINION_IN.search(before)
+    if m:
+        return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
+    if _PLACE_WORDS_BEFORE.search(before):
         return ""
     m = _GOVERNMENT_AFTER.match(after) or _GOVERNMENT_AR_AFTER.match(after)
     if m:

@@ -231,6 +231,12 @@ def test_country_is_background(geoparser):
      {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
     ("اتهمت واشنطن موسكو بالتغطية على الهجوم الكيميائي في بلدة خان شيخون", {"واشنطن", "موسكو"}, {"خان شيخون"}),
     ("Damascus accused Ankara of shelling the town of Tal Rifaat.", {"Ankara"}, {"Tal Rifaat"}),
+    ("The strike hit an aid convoy near Aleppo, and officials believe Moscow was responsible for it.",
+     {"Moscow"}, {"Aleppo"}),
+    ("It took months of negotiations between the UN and Damascus before inspectors reached the town of Saraqib.",
+     {"Damascus"}, {"Saraqib"}),
+    ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
+     {"Saraqib"}),
     # the same cities where something happens stay places
     ("A gunman opened fire in Washington on Monday, killing two people.", set(), {"Washington"}),
     ("Warplanes bombed Aleppo on Monday, residents said.", set(), {"Aleppo"}),
