@@ -107,12 +107,15 @@ _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|repeatedly\s+|long\s+|already\s+)?"
                     r"(?:accus|said\b|says\b|say\b|warn|den(?:y|ies|ied)|condemn|blam|backs?\b|backed|support|"
                     r"insist|demand|urg|reject|claim|call(?:s|ed)?\s+on|refus|threaten|vow|allege|criticis|criticiz|"
-                    r"respond|retort|dismiss|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
+                    r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
 _GOVERNMENT_AFTER = re.compile(
     r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
-    r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB + r")")
+    r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB +
+    r"|\s+and\s+(?:its|their)\s+(?:\w+\s+)?(?:allies|partners)\b)")
 _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
     r"\b(?:accus\w*|blam\w*|urg\w*|condemn\w*|criticis\w*|criticiz\w*|called\s+on|pressed|warned)\s+$", re.I)
+_GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington"
+    r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$", re.I)
 _GOVERNMENT_BEFORE = re.compile(
     r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
     r"between\s+(?:(?:the\s+)?\w[\w-]*\s+and\s+)?$"
@@ -238,6 +241,9 @@ def _government(r: Resolution, before: str, after: str) -> str:
     if p is None or p.kind not in ("city", "locality", "governorate") or p.population < IMPORTANT_POPULATION:
         return ""
     m = _OPINION_IN.search(before)
+    if m:
+        return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
+    m = _GOVERNMENT_AGENT.search(before)
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
     if _PLACE_WORDS_BEFORE.search(before):

@@ -235,11 +235,16 @@ def test_country_is_background(geoparser):
      {"Moscow"}, {"Aleppo"}),
     ("It took months of negotiations between the UN and Damascus before inspectors reached the town of Saraqib.",
      {"Damascus"}, {"Saraqib"}),
+    ("Warplanes bombed the town of Saraqib on Tuesday. Washington blames the attack on Damascus.",
+     {"Washington", "Damascus"}, {"Saraqib"}),
+    ("The strikes on Manbij carried out by Washington and its Arab allies killed 31 civilians.", {"Washington"},
+     {"Manbij"}),
     ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
      {"Saraqib"}),
     # the same cities where something happens stay places
     ("A gunman opened fire in Washington on Monday, killing two people.", set(), {"Washington"}),
     ("Warplanes bombed Aleppo on Monday, residents said.", set(), {"Aleppo"}),
+    ("Rebels were blamed for the mortar attack on Damascus.", set(), {"Damascus"}),
 ])
 def test_a_city_standing_for_its_government_is_no_incident_place(geoparser, text, governments, places):
     res = by_text(parse(geoparser, text))
