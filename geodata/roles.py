@@ -114,8 +114,9 @@ _GOVERNMENT_AFTER = re.compile(
     r"|\s+and\s+(?:its|their)\s+(?:\w+\s+)?(?:allies|partners)\b)")
 _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
     r"\b(?:accus\w*|blam\w*|urg\w*|condemn\w*|criticis\w*|criticiz\w*|called\s+on|pressed|warned)\s+$", re.I)
-_GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington"
-    r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$", re.I)
+_GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington", "pro-Moscow"
+    r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$"
+    r"|\b(?:pro|anti)-\s*$", re.I)  # "pro-Damascus media"
 _GOVERNMENT_BEFORE = re.compile(
     r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
     r"between\s+(?:(?:the\s+)?\w[\w-]*\s+and\s+)?$"

@@ -239,6 +239,7 @@ def test_country_is_background(geoparser):
      {"Washington", "Damascus"}, {"Saraqib"}),
     ("The strikes on Manbij carried out by Washington and its Arab allies killed 31 civilians.", {"Washington"},
      {"Manbij"}),
+    ("Pro-Damascus media said a car bomb exploded in the town of Qardaha.", {"Damascus"}, {"Qardaha"}),
     ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
      {"Saraqib"}),
     # the same cities where something happens stay places
