@@ -123,6 +123,17 @@ _GOVERNMENT_BEFORE = re.compile(
     r"|(?:اتهم|تتهم|يتهم|قالت|تقول|أعلنت|حذرت|حذّرت|نفت|طالبت|دعت|أدانت|رفضت|تدعم|دعمت)\S*\s+(?:\S+\s+(?:و\s*)?)?$",
     re.I)
 _GOVERNMENT_AR_AFTER = re.compile(r"^\s+(?:و\S+\s+)?(?:تتهم|اتهمت|تقول|قالت|تدعم|دعمت|تحذر|حذرت|تنفي|نفت|تطالب|طالبت)")
+# A capital abroad is the subject of a verb far more often than a scene ("Moscow vetoed", "Washington is
+# leading a coalition", "Moscow has been carrying out air strikes"), or the one acted on ("prompted
+# Washington to", "given by Washington", "criticism from Moscow", "his allies in Moscow").
+_ABROAD_SUBJECT = re.compile(r"^\s+(?!(?:this|its|his|as|us|plus|across|towards|besides|thus|less|unless|based)\b)"
+                             r"(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|will|would|could|can|must|"
+                             r"[a-z]+ed|[a-z]+s)\b(?!\s+(?:of|in|at|on)\b)")
+_ABROAD_OBJECT = re.compile(r"\b(?:prompted|called\s+on|calling\s+on|urged|pushed|pressed|asked|forced)\s+$"
+                            r"|\b(?:given|supplied|provided|funded|armed)\s+by\s+$"
+                            r"|\b(?:criticism|condemnation|pressure|support|approval)\s+from\s+$"
+                            r"|\b(?:allies|ally|partners|backers|patrons)\s+in\s+$", re.I)
+CAPITAL_POPULATION = 500_000  # a city abroad this large is read as its government by the subject/object rules
 # The mood of a government: "the concern in Washington and in many Western capitals".
 _OPINION_IN = re.compile(r"\b(?:concern|anger|alarm|outrage|worry|worries|fury|unease|irritation)\s+in\s+$", re.I)
 _PLACE_WORDS_BEFORE = re.compile(r"\b(?:in|of|from|at|near|to|into|outside|inside|around)\s+(?:the\s+)?(?:city\s+of\s+)?$"
@@ -244,12 +255,14 @@ def _government(r: Resolution, before: str, after: str) -> str:
     m = _OPINION_IN.search(before)
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
-    m = _GOVERNMENT_AGENT.search(before)
+    abroad = p.country not in ("SY", None) and p.population >= CAPITAL_POPULATION
+    m = _GOVERNMENT_AGENT.search(before) or (abroad and _ABROAD_OBJECT.search(before))
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
     if _PLACE_WORDS_BEFORE.search(before):
         return ""
-    m = _GOVERNMENT_AFTER.match(after) or _GOVERNMENT_AR_AFTER.match(after)
+    m = _GOVERNMENT_AFTER.match(after) or _GOVERNMENT_AR_AFTER.match(after) or \
+        (abroad and not r.text.isupper() and _ABROAD_SUBJECT.match(after))
     if m:
         words = (r.text + after[:m.end()] + after[m.end():].split(" ", 1)[0]).rstrip(".,;:")  # to the verb's end
     elif (m := _GOVERNMENT_BEFORE.search(before)) or \

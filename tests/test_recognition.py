@@ -240,6 +240,11 @@ def test_country_is_background(geoparser):
     ("The strikes on Manbij carried out by Washington and its Arab allies killed 31 civilians.", {"Washington"},
      {"Manbij"}),
     ("Pro-Damascus media said a car bomb exploded in the town of Qardaha.", {"Damascus"}, {"Qardaha"}),
+    ("Moscow vetoed the resolution on the air strike on Khan Sheikhoun.", {"Moscow"}, {"Khan Sheikhoun"}),
+    ("The Khan Sheikhoun strike prompted Washington to act; his allies in Moscow have denied it.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("Two bombs exploded in Moscow on Monday, killing ten people.", set(), {"Moscow"}),
+    ("Kilis has faced rocket attacks from across the border for months.", set(), {"Kilis"}),
     ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
      {"Saraqib"}),
     # the same cities where something happens stay places
