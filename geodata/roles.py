@@ -116,6 +116,7 @@ _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/fo
     r"\b(?:accus\w*|blam\w*|urg\w*|condemn\w*|criticis\w*|criticiz\w*|called\s+on|pressed|warned)\s+$", re.I)
 _GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington", "pro-Moscow"
     r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$"
+    r"|\b(?:gains|advances|offensives?|bombardment|strikes|attacks|pressure)\s+by\s+$|\bblames\s+$"
     r"|\b(?:pro|anti)-\s*$", re.I)  # "pro-Damascus media"
 _GOVERNMENT_BEFORE = re.compile(
     r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
@@ -128,7 +129,7 @@ _GOVERNMENT_AR_AFTER = re.compile(r"^\s+(?:و\S+\s+)?(?:تتهم|اتهمت|تق
 # Washington to", "given by Washington", "criticism from Moscow", "his allies in Moscow").
 _ABROAD_SUBJECT = re.compile(r"^\s+(?!(?:this|its|his|as|us|plus|across|towards|besides|thus|less|unless|based)\b)"
                              r"(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|will|would|could|can|must|"
-                             r"[a-z]+ed|[a-z]+s)\b(?!\s+(?:of|in|at|on)\b)")
+                             r"[a-z]+ed|[a-z]+s)\b")
 _ABROAD_OBJECT = re.compile(r"\b(?:prompted|called\s+on|calling\s+on|urged|pushed|pressed|asked|forced)\s+$"
                             r"|\b(?:given|supplied|provided|funded|armed)\s+by\s+$"
                             r"|\b(?:criticism|condemnation|pressure|support|approval)\s+from\s+$"

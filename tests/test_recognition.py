@@ -243,6 +243,8 @@ def test_country_is_background(geoparser):
     ("Moscow vetoed the resolution on the air strike on Khan Sheikhoun.", {"Moscow"}, {"Khan Sheikhoun"}),
     ("The Khan Sheikhoun strike prompted Washington to act; his allies in Moscow have denied it.",
      {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("Civilians have died in Idlib since Moscow intervened in September 2015.", {"Moscow"}, {"Idlib"}),
+    ("Rebels lost Aleppo after months of battlefield gains by Damascus.", {"Damascus"}, {"Aleppo"}),
     ("Two bombs exploded in Moscow on Monday, killing ten people.", set(), {"Moscow"}),
     ("Kilis has faced rocket attacks from across the border for months.", set(), {"Kilis"}),
     ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
