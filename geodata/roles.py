@@ -110,6 +110,7 @@ _GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|
                     r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
 _GOVERNMENT_AFTER = re.compile(
     r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
+    r"|\s+(?:regime|government|administration)\b"
     r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB +
     r"|\s+and\s+(?:its|their)\s+(?:\w+\s+)?(?:allies|partners)\b)")
 _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
@@ -117,7 +118,7 @@ _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/fo
 _GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington", "pro-Moscow"
     r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$"
     r"|\b(?:gains|advances|offensives?|bombardment|strikes|attacks|pressure)\s+by\s+$|\bblames\s+$"
-    r"|\b(?:pro|anti)-\s*$", re.I)  # "pro-Damascus media"
+    r"|\b(?:its|their|his|an?)\s+ally\s+$|\b(?:pro|anti)-\s*$", re.I)  # "pro-Damascus media"
 _GOVERNMENT_BEFORE = re.compile(
     r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
     r"between\s+(?:(?:the\s+)?\w[\w-]*\s+and\s+)?$"
@@ -130,7 +131,7 @@ _GOVERNMENT_AR_AFTER = re.compile(r"^\s+(?:و\S+\s+)?(?:تتهم|اتهمت|تق
 _ABROAD_SUBJECT = re.compile(r"^\s+(?!(?:this|its|his|as|us|plus|across|towards|besides|thus|less|unless|based)\b)"
                              r"(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|will|would|could|can|must|"
                              r"[a-z]+ed|[a-z]+s)\b")
-_ABROAD_OBJECT = re.compile(r"\b(?:prompted|called\s+on|calling\s+on|urged|pushed|pressed|asked|forced)\s+$"
+_ABROAD_OBJECT = re.compile(r"\b(?:prompted|prompting|called\s+on|calling\s+on|urged|pushed|pressed|asked|forced)\s+$"
                             r"|\b(?:given|supplied|provided|funded|armed)\s+by\s+$"
                             r"|\b(?:criticism|condemnation|pressure|support|approval)\s+from\s+$"
                             r"|\b(?:allies|ally|partners|backers|patrons)\s+in\s+$", re.I)

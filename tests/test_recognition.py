@@ -245,6 +245,8 @@ def test_country_is_background(geoparser):
      {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
     ("Civilians have died in Idlib since Moscow intervened in September 2015.", {"Moscow"}, {"Idlib"}),
     ("Rebels lost Aleppo after months of battlefield gains by Damascus.", {"Damascus"}, {"Aleppo"}),
+    ("Moscow launched air strikes on Idlib in support of its ally Damascus and the Damascus regime.",
+     {"Moscow", "Damascus"}, {"Idlib"}),
     ("Two bombs exploded in Moscow on Monday, killing ten people.", set(), {"Moscow"}),
     ("Kilis has faced rocket attacks from across the border for months.", set(), {"Kilis"}),
     ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
