@@ -110,7 +110,6 @@ _GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|
                     r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
 _GOVERNMENT_AFTER = re.compile(
     r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
-    r"|\s+(?:regime|government|administration)\b"
     r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB +
     r"|\s+and\s+(?:its|their)\s+(?:\w+\s+)?(?:allies|partners)\b)")
 _GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
@@ -136,6 +135,7 @@ _ABROAD_OBJECT = re.compile(r"\b(?:prompted|prompting|called\s+on|calling\s+on|u
                             r"|\b(?:criticism|condemnation|pressure|support|approval)\s+from\s+$"
                             r"|\b(?:allies|ally|partners|backers|patrons)\s+in\s+$", re.I)
 CAPITAL_POPULATION = 500_000  # a city abroad this large is read as its government by the subject/object rules
+_REGIME_AFTER = re.compile(r"^\s+(?:regime|government|administration)\b")  # "in support of the Damascus regime"
 # The mood of a government: "the concern in Washington and in many Western capitals".
 _OPINION_IN = re.compile(r"\b(?:concern|anger|alarm|outrage|worry|worries|fury|unease|irritation)\s+in\s+$", re.I)
 _PLACE_WORDS_BEFORE = re.compile(r"\b(?:in|of|from|at|near|to|into|outside|inside|around)\s+(?:the\s+)?(?:city\s+of\s+)?$"
@@ -257,6 +257,9 @@ def _government(r: Resolution, before: str, after: str) -> str:
     m = _OPINION_IN.search(before)
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
+    m = _REGIME_AFTER.match(after)
+    if m:
+        return f"«{r.text}{m.group()}»: a city standing for its government"
     abroad = p.country not in ("SY", None) and p.population >= CAPITAL_POPULATION
     m = _GOVERNMENT_AGENT.search(before) or (abroad and _ABROAD_OBJECT.search(before))
     if m:
