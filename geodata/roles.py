@@ -107,7 +107,8 @@ _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
 _GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|repeatedly\s+|long\s+|already\s+)?"
                     r"(?:accus|said\b|says\b|say\b|warn|den(?:y|ies|ied)|condemn|blam|backs?\b|backed|support|"
                     r"insist|demand|urg|reject|claim|call(?:s|ed)?\s+on|refus|threaten|vow|allege|criticis|criticiz|"
-                    r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")
+                    r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)"
+                    r"|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")  # after is/was/were
 _GOVERNMENT_AFTER = re.compile(
     r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
     r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB +
