@@ -28,7 +28,7 @@ from dashboard.mapview import (SYRIA_BOUNDS, base_map, clicked_rows, configured_
                                marker_payload_for, robust_bounds, rows_at, view_for_bounds)
 from dashboard.timeline import periods, selected_range, timeline_chart
 
-WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro", "f_review", "f_area")
+WIDGET_KEYS = ("f_dates", "f_gov", "f_dist", "f_type", "f_actor", "f_text", "f_prec", "f_choro", "f_review", "f_doubted", "f_area")
 MAP_HEIGHT = 640
 OSM = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors")
 
@@ -98,6 +98,7 @@ if "initialised" not in st.session_state:
     st.session_state.f_prec = f0.max_precision
     st.session_state.f_choro = f0.choropleth
     st.session_state.f_review = f0.review_status
+    st.session_state.f_doubted = f0.show_doubted
     st.session_state.f_area = f0.area
     st.session_state.initialised = True
 
@@ -138,6 +139,7 @@ with st.sidebar:
     st.select_slider(tr("precision"), options=[1, 2, 3], key="f_prec", format_func=lambda p: tr(f"precision_{p}"))
     st.multiselect(tr("review_status"), list(REVIEW_STATUSES), key="f_review", placeholder=tr("review_any"),
                    format_func=lambda s: tr(f"review_{s}"))
+    st.checkbox(tr("show_doubted"), key="f_doubted", help=tr("show_doubted_help"))
     st.toggle(tr("choropleth"), key="f_choro")
     if st.session_state.get("f_area"):
         st.caption(tr("area_active"))
@@ -156,7 +158,7 @@ filters = Filters(
     event_types=list(st.session_state.f_type), actors=list(st.session_state.f_actor),
     text=st.session_state.f_text.strip(), max_precision=int(st.session_state.f_prec),
     choropleth=bool(st.session_state.f_choro), review_status=list(st.session_state.f_review),
-    area=list(st.session_state.get("f_area") or []))
+    show_doubted=bool(st.session_state.f_doubted), area=list(st.session_state.get("f_area") or []))
 if has_dates and filters.date_from == dmin and filters.date_to == dmax:
     filters.date_from = filters.date_to = None  # the full range is no filter (keeps URLs short)
 params = filters.to_params()
@@ -233,7 +235,8 @@ def map_and_list() -> None:
     with side_col:
         here = rows_at(df_all[df_all["rowid"].isin(df_shown["rowid"])], st.session_state.get("sel"))
         with st.expander(tr("detail_title"), expanded=True):
-            panel.render(tr, str(DB), apply(df_all, Filters(review_status=filters.review_status)), here)
+            panel.render(tr, str(DB), apply(df_all, Filters(review_status=filters.review_status,
+                                                                show_doubted=filters.show_doubted)), here)
         listview.render(tr, df_shown, st.session_state.get("sel"))
     with map_col:
         changed = st.session_state.get("fitted") != filters_key and len(df_shown)

@@ -20,7 +20,7 @@ LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event
                  "feature", "lat", "lon", "admin1", "admin1_ar", "admin2", "admin2_ar", "precision",
                  "confidence", "radius_km", "passage", "source_kind", "article_title", "article_source",
                  "article_url", "article_language", "article_date", "uid", "event_group", "event_sources",
-                 "review_status", "reviewed_by", "reviewed_at")
+                 "review_status", "reviewed_by", "reviewed_at", "place_doubted")
 
 
 def db_path() -> str:

@@ -39,7 +39,8 @@ def report_filters(f) -> list[tuple[str, str]]:
              ("event_type", ", ".join(f.event_types)), ("actor", ", ".join(f.actors)), ("text", f.text),
              ("max_precision", str(f.max_precision) if f.max_precision < 3 else ""),
              ("review", ", ".join(f.review_status) if set(f.review_status) != {"auto", "reviewed"} else ""),
-             ("region", "; ".join(f"{lon:.3f},{lat:.3f}" for lon, lat in f.area))]
+             ("region", "; ".join(f"{lon:.3f},{lat:.3f}" for lon, lat in f.area)),
+             ("include_doubted", "✓" if f.show_doubted else "")]
     return [(k, v) for k, v in shown if v]
 
 

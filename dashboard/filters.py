@@ -3,7 +3,8 @@ to the incidents DataFrame. Pure (no Streamlit calls), so it is unit-tested with
 
 URL parameters: `from`, `to` (YYYY-MM-DD), `gov` and `dist` (repeatable English names), `type`
 (event types), `actor`, `q` (text in passages), `prec` (max precision 1-3), `choro` (1 for the
-choropleth), `review` (repeatable review statuses auto/reviewed/rejected, `all` for every one; absent:
+choropleth), `doubted` (1: also the
+incidents whose place the tagger doubts and no analyst accepted yet; absent: hidden), `review` (repeatable review statuses auto/reviewed/rejected, `all` for every one; absent:
 auto and reviewed, so rejected incidents are hidden by default), `area` (a region drawn on the map:
 its corners as `lon,lat;lon,lat;…`).
 """
@@ -31,6 +32,7 @@ class Filters:
     max_precision: int = 3
     choropleth: bool = False
     review_status: list[str] = field(default_factory=lambda: list(DEFAULT_REVIEW))  # [] = every status
+    show_doubted: bool = False  # places the tagger doubts (not yet accepted) are for the review queue
     area: list[tuple[float, float]] = field(default_factory=list)  # a drawn region's (lon, lat) corners
 
     def to_params(self) -> dict[str, str | list[str]]:
@@ -53,6 +55,8 @@ class Filters:
             p["prec"] = str(self.max_precision)
         if self.choropleth:
             p["choro"] = "1"
+        if self.show_doubted:
+            p["doubted"] = "1"
         if set(self.review_status) != set(DEFAULT_REVIEW):
             p["review"] = [s for s in REVIEW_STATUSES if s in self.review_status] or ["all"]
         if len(self.area) >= 3:
@@ -81,6 +85,7 @@ class Filters:
                    actors=list(get_all("actor")), text=one("q")[:200],
                    max_precision=int(prec) if prec in ("1", "2", "3") else 3, choropleth=one("choro") == "1",
                    review_status=review if asked and (review or "all" in asked) else list(DEFAULT_REVIEW),
+                   show_doubted=one("doubted") == "1",
                    area=parse_area(one("area")))
 
 
@@ -129,6 +134,9 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         m &= df["precision"].fillna(3) <= f.max_precision
     if f.review_status and set(f.review_status) != set(REVIEW_STATUSES) and "review_status" in df:
         m &= df["review_status"].fillna("auto").isin(f.review_status)
+    if not f.show_doubted and "place_doubted" in df:
+        accepted = df["review_status"].fillna("auto") == "reviewed" if "review_status" in df else False
+        m &= (df["place_doubted"].fillna(0) == 0) | accepted
     if len(f.area) >= 3:
         import shapely
         from shapely.geometry import Polygon

@@ -21,7 +21,9 @@ Roles (see `geodata.schema.ROLES`):
   sentence, in a list too ("Kansafrah, Kafr Nabl and Hass in Idleb countryside"); a city named
   like its governorate after a place of that governorate ("Ar-Ra'ee town, Aleppo");
 * `background` — countries, places named for talks, agreements, ministries or embassies, venues
-  of talks ("talks in the Kazakh capital Astana", "peace talks - in Geneva and …"), and tag lines
+  of talks ("talks in the Kazakh capital Astana", "peace talks - in Geneva and …"), a city standing
+  for its government ("Washington has accused Moscow of …", "placed Washington and Moscow at
+  loggerheads", "Moscow-backed", "اتهمت واشنطن موسكو"), and tag lines
   and "related" lists at the foot of a page ("Tags Russia Syria Assad Deir az-Zour", the headlines
   under "Related articles", "Read more:", "اقرأ أيضاً"), and a month abbreviation read as a place
   ("Nov 2");
@@ -98,6 +100,47 @@ _FRAME_BEFORE = re.compile(
 _PROXY_BEFORE = re.compile(r"(?:brokered|mediated|backed|supported|sponsored|hosted|proposed)\s+by\s+"
                            r"(?:\S+\s+(?:and|or)\s+)?$", re.I)
 _PROXY_AFTER = re.compile(r"^-(?:backed|brokered|sponsored|led|based)\b", re.I)
+# A large city standing for its government (metonymy): the one who speaks, accuses, backs or is accused
+# ("Washington has accused Moscow of", "Moscow and Tehran back the regime", "Ankara's support for"),
+# or one of two at odds ("placed Washington and Moscow at loggerheads", "tensions between Riyadh and
+# Tehran"). Not after "in/of/from" ("residents of Aleppo said" tells where, not who).
+_GOVERNMENT_VERB = (r"(?:has|have|had|would|will|is|are|was|were)?\s*(?:also\s+|repeatedly\s+|long\s+|already\s+)?"
+                    r"(?:accus|said\b|says\b|say\b|warn|den(?:y|ies|ied)|condemn|blam|backs?\b|backed|support|"
+                    r"insist|demand|urg|reject|claim|call(?:s|ed)?\s+on|refus|threaten|vow|allege|criticis|criticiz|"
+                    r"respond|retort|dismiss|declar|announc|at\s+(?:loggerheads|odds)"
+                    r"|(?<=is\s|as\s|re\s)\s*(?:responsible|behind|to\s+blame)\b)")  # after is/was/were
+_GOVERNMENT_AFTER = re.compile(
+    r"^(?:['’]s\s+(?:support|backing|policy|position|stance|allies|ally|intervention|role|envoy|response)\b"
+    r"|(?:\s+and\s+[A-Z][\w-]+)?\s+" + _GOVERNMENT_VERB +
+    r"|\s+and\s+(?:its|their)\s+(?:\w+\s+)?(?:allies|partners)\b)")
+_GOVERNMENT_OBJECT = re.compile(  # the one accused or urged, before "of/over/for/to"
+    r"\b(?:accus\w*|blam\w*|urg\w*|condemn\w*|criticis\w*|criticiz\w*|called\s+on|pressed|warned)\s+$", re.I)
+_GOVERNMENT_AGENT = re.compile(  # "blames on Damascus", "attacks carried out by Washington", "pro-Moscow"
+    r"\b(?:blam\w*|pinned)\s+(?:(?!for\b)\S+\s+){0,3}on\s+$|\b(?:carried\s+out|launched|conducted|led|waged)\s+by\s+$"
+    r"|\b(?:gains|advances|offensives?|bombardment|strikes|attacks|pressure)\s+by\s+$|\bblames\s+$"
+    r"|\b(?:its|their|his|an?)\s+ally\s+$|\b(?:pro|anti)-\s*$", re.I)  # "pro-Damascus media"
+_GOVERNMENT_BEFORE = re.compile(
+    r"\b(?:tensions?|relations|rift|rivalry|dispute|standoff|ties|row|negotiations|talks|deal|agreement)\s+"
+    r"between\s+(?:(?:the\s+)?\w[\w-]*\s+and\s+)?$"
+    r"|(?:اتهم|تتهم|يتهم|قالت|تقول|أعلنت|حذرت|حذّرت|نفت|طالبت|دعت|أدانت|رفضت|تدعم|دعمت)\S*\s+(?:\S+\s+(?:و\s*)?)?$",
+    re.I)
+_GOVERNMENT_AR_AFTER = re.compile(r"^\s+(?:و\S+\s+)?(?:تتهم|اتهمت|تقول|قالت|تدعم|دعمت|تحذر|حذرت|تنفي|نفت|تطالب|طالبت)")
+# A capital abroad is the subject of a verb far more often than a scene ("Moscow vetoed", "Washington is
+# leading a coalition", "Moscow has been carrying out air strikes"), or the one acted on ("prompted
+# Washington to", "given by Washington", "criticism from Moscow", "his allies in Moscow").
+_ABROAD_SUBJECT = re.compile(r"^\s+(?!(?:this|its|his|as|us|plus|across|towards|besides|thus|less|unless|based)\b)"
+                             r"(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|will|would|could|can|must|"
+                             r"[a-z]+ed|[a-z]+s)\b")
+_ABROAD_OBJECT = re.compile(r"\b(?:prompted|prompting|called\s+on|calling\s+on|urged|pushed|pressed|asked|forced)\s+$"
+                            r"|\b(?:given|supplied|provided|funded|armed)\s+by\s+$"
+                            r"|\b(?:criticism|condemnation|pressure|support|approval)\s+from\s+$"
+                            r"|\b(?:allies|ally|partners|backers|patrons)\s+in\s+$", re.I)
+CAPITAL_POPULATION = 500_000  # a city abroad this large is read as its government by the subject/object rules
+_REGIME_AFTER = re.compile(r"^\s+(?:regime|government|administration)\b")  # "in support of the Damascus regime"
+# The mood of a government: "the concern in Washington and in many Western capitals".
+_OPINION_IN = re.compile(r"\b(?:concern|anger|alarm|outrage|worry|worries|fury|unease|irritation)\s+in\s+$", re.I)
+_PLACE_WORDS_BEFORE = re.compile(r"\b(?:in|of|from|at|near|to|into|outside|inside|around)\s+(?:the\s+)?(?:city\s+of\s+)?$"
+                                 r"|(?:في|من|ب|قرب|داخل)\s*$", re.I)
 _FRAME_AFTER = re.compile(r"^\s*(?:talks|negotiations|summit|conference|agreement|accord|process|peace\s+talks|"
                           r"meeting|format)\b", re.I)
 # Page furniture before a dateline in capitals: "Last updated at Nov 022017 BEIRUT", "Published 3 May 2018 IDLIB".
@@ -180,6 +223,9 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
     m = _PROXY_BEFORE.search(before) or _PROXY_AFTER.search(after)
     if m:
         return "background", f"«{' '.join(m.group().split())}»: stands for a government"
+    why = _government(r, before, after)
+    if why:
+        return "background", why
     if _FRAME_AFTER.search(after):
         return "background", f"before «{' '.join(after.split()[:2])}»"
     if r.text.isupper() and len(r.text) >= 4 and not sentence_before.strip() and _DATELINE_AFTER.match(after):
@@ -202,6 +248,35 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
     if r.precision != 1 and _FRAME_BEFORE.search(before):
         return "background", f"after «{' '.join(_FRAME_BEFORE.search(before).group().split())}»"
     return "", ""
+
+
+def _government(r: Resolution, before: str, after: str) -> str:
+    """Why a large city stands for its government here ("Washington has accused Moscow"), or ""."""
+    p = r.place
+    if p is None or p.kind not in ("city", "locality", "governorate") or p.population < IMPORTANT_POPULATION:
+        return ""
+    m = _OPINION_IN.search(before)
+    if m:
+        return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
+    m = _REGIME_AFTER.match(after)
+    if m:
+        return f"«{r.text}{m.group()}»: a city standing for its government"
+    abroad = p.country not in ("SY", None) and p.population >= CAPITAL_POPULATION
+    m = _GOVERNMENT_AGENT.search(before) or (abroad and _ABROAD_OBJECT.search(before))
+    if m:
+        return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
+    if _PLACE_WORDS_BEFORE.search(before):
+        return ""
+    m = _GOVERNMENT_AFTER.match(after) or _GOVERNMENT_AR_AFTER.match(after) or \
+        (abroad and not r.text.isupper() and _ABROAD_SUBJECT.match(after))
+    if m:
+        words = (r.text + after[:m.end()] + after[m.end():].split(" ", 1)[0]).rstrip(".,;:")  # to the verb's end
+    elif (m := _GOVERNMENT_BEFORE.search(before)) or \
+            ((m := _GOVERNMENT_OBJECT.search(before)) and re.match(r"\s+(?:of|over|for|to)\b", after)):
+        words = f"{m.group()}{r.text}"
+    else:
+        return ""
+    return f"«{' '.join(words.split())}»: a city standing for its government"
 
 
 def _page_role(r: Resolution, text: str, s: int, related: bool) -> tuple[str, str]:

@@ -71,6 +71,12 @@ class Resolution:
     tier: str = "exact"
     probability: float = 1.0  # the tagger's probability that the span names a place here
 
+    @property
+    def doubted(self) -> bool:
+        """The tagger doubts the span names a place here (the resolver's UNCERTAIN_PLACE evidence):
+        such a place waits in the review queue instead of the map's default view."""
+        return any(e.startswith(UNCERTAIN_PLACE) for e in self.evidence)
+
     def to_dict(self) -> dict:
         return Location.from_resolution(self).to_dict()
 
@@ -102,6 +108,8 @@ class Location:
     reason: str | None = None
     alternatives: list[dict] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    probability: float | None = None  # the tagger's probability that the words name a place here
+    doubted: bool = False  # that probability is under the review line: not on the map's default view
 
     @classmethod
     def from_place(cls, p: Place | None, **kw) -> "Location":
@@ -120,7 +128,8 @@ class Location:
                 for a, s in r.alternatives]
         return cls.from_place(r.place, text=r.text, start=r.start, end=r.end, precision=r.precision,
                               confidence=round(r.confidence, 3), role=r.role, role_reason=r.role_reason or None,
-                              reason=r.reason or None, alternatives=alts, evidence=list(r.evidence))
+                              reason=r.reason or None, alternatives=alts, evidence=list(r.evidence),
+                              probability=round(r.probability, 3), doubted=r.doubted)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Location":

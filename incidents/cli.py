@@ -404,6 +404,9 @@ def _filter_options(p, what: str) -> None:
                         "the matching incidents only)")
     p.add_argument("--include-rejected", action="store_true",
                    help=f"also {what} the incidents an analyst rejected (left out by default)")
+    p.add_argument("--include-doubted", action="store_true",
+                   help=f"also {what} the incidents whose place the recogniser doubts and no analyst accepted "
+                        "yet (left out by default, as on the map; they wait in `review list`)")
     _common(p, gazetteer=False)
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", type=_filter_day)
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", type=_filter_day)
@@ -426,6 +429,7 @@ def _filtered(store, args):
     which = IncidentFilter(date_from=args.date_from, date_to=args.date_to, admin1=args.admin1, admin2=args.admin2,
                            event_type=args.event_type, actor=args.actor, text=args.text,
                            include_rejected=args.include_rejected, review_status=args.review,
+                           hide_doubted=not args.include_doubted,
                            bbox=_parse_bbox(args.bbox), region=_parse_region(args.region))
     if args.events:
         return store.events(which), "event"
@@ -453,7 +457,7 @@ def _filters_shown(args) -> list[tuple[str, str]]:
     shown = [(k, getattr(args, k)) for k in keys if getattr(args, k)]
     if args.region and len(args.region) > 80:
         shown = [(k, v if k != "region" else v[:77] + "…") for k, v in shown]
-    return shown + [(k, "✓") for k in ("include_rejected", "events") if getattr(args, k)]
+    return shown + [(k, "✓") for k in ("include_rejected", "include_doubted", "events") if getattr(args, k)]
 
 
 def cmd_report(args) -> int:

@@ -48,7 +48,7 @@ def _location(row: dict) -> dict:
 # own is {"code": "location", "text": …}, shown as the geoparser wrote it.
 REASON_WORDS = {"not_in_gazetteer": "not in gazetteer", "wrong_context": "wrong context",
                 "low_confidence": "low confidence ({value})", "coarse_precision": "coarse precision ({value})",
-                "close_alternative": "close alternative: {value}"}
+                "close_alternative": "close alternative: {value}", "doubted_place": "may not be a place ({value})"}
 
 
 def reason_value(reason: dict) -> str | None:
@@ -56,6 +56,8 @@ def reason_value(reason: dict) -> str | None:
     code = reason["code"]
     if code == "low_confidence":
         return f"{reason['confidence']:.2f}"
+    if code == "doubted_place":
+        return f"{reason['probability']:.2f}" if reason.get("probability") is not None else "?"
     if code == "coarse_precision":
         return str(reason["precision"])
     if code == "close_alternative":
@@ -71,10 +73,14 @@ def reason_words(reason: dict) -> str:
 
 def attention(row: dict) -> tuple[int, list[dict]]:
     """(how much an incident needs an analyst, the reasons as codes with parameters), from its stored
-    row: a name no gazetteer holds, the wrong-context guard, low confidence, a coarse place,
-    runners-up close in score."""
+    row: a name no gazetteer holds, the wrong-context guard, words the tagger doubts are a place
+    here (kept off the map's default view until accepted), low confidence, a coarse place, runners-up
+    close in score."""
     loc = _location(row)
     reasons, score = [], 0
+    if row.get("place_doubted") or loc.get("doubted"):
+        reasons.append({"code": "doubted_place", "probability": loc.get("probability")})
+        score += 7
     if loc.get("reason") == NOT_IN_GAZETTEER:
         reasons.append({"code": "not_in_gazetteer"})
         score += 8

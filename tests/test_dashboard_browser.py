@@ -298,6 +298,7 @@ def test_arabic_interface_right_to_left_with_arabic_labels(server, browser):
     assert page.evaluate("getComputedStyle(document.querySelector('[data-testid=stMain]')).direction") == "rtl"
     assert page.title() == "خريطة الحوادث"
     assert page.get_by_text("المرشّحات").count() >= 1 and page.get_by_text("المحافظة").count() >= 1
+    assert page.get_by_text("إظهار أماكن قد لا تكون أماكن").count() == 1  # the doubted-places filter
     assert "١٣" in page.locator("#incident-count").inner_text()  # Arabic-Indic digits
     assert "معارك" in frame.locator("#incident-legend").inner_text()
     labels = frame.locator(".place-label").all_inner_texts()

@@ -215,6 +215,17 @@ def test_map_labels_and_words_in_arabic():
     assert "سراقب (Saraqib)" in payload["names"] and "معارك" in payload["types"]
 
 
+def test_doubted_places_are_off_the_default_view_until_accepted_or_asked_for():
+    df = frame().assign(review_status=["auto", "auto"], place_doubted=[0, 1])
+    assert list(apply(df, Filters())["rowid"]) == [1]  # the tagger doubts rowid 2's place: for review
+    assert list(apply(df, Filters(show_doubted=True))["rowid"]) == [1, 2]
+    accepted = df.assign(review_status=["auto", "reviewed"])
+    assert list(apply(accepted, Filters())["rowid"]) == [1, 2]  # an analyst accepted it: on the map
+    params = Filters(show_doubted=True).to_params()
+    assert params == {"doubted": "1"}
+    assert Filters.from_params(lambda k: [params[k]] if k in params else []).show_doubted
+
+
 def test_region_drawn_on_the_map_filters_and_round_trips_through_the_url():
     from dashboard.filters import area_from_geojson, parse_area
 

@@ -223,6 +223,49 @@ def test_country_is_background(geoparser):
     assert res["حلب"].role == "target"
 
 
+@pytest.mark.parametrize("text, governments, places", [
+    # FA-KES hand check (issue #20): capitals standing for their governments were incident locations
+    ("Washington has accused Moscow of shielding the regime after the air strike on Khan Sheikhoun.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("The chemical attack on Khan Sheikhoun placed Washington and Moscow at loggerheads.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("اتهمت واشنطن موسكو بالتغطية على الهجوم الكيميائي في بلدة خان شيخون", {"واشنطن", "موسكو"}, {"خان شيخون"}),
+    ("Damascus accused Ankara of shelling the town of Tal Rifaat.", {"Ankara"}, {"Tal Rifaat"}),
+    ("The strike hit an aid convoy near Aleppo, and officials believe Moscow was responsible for it.",
+     {"Moscow"}, {"Aleppo"}),
+    ("It took months of negotiations between the UN and Damascus before inspectors reached the town of Saraqib.",
+     {"Damascus"}, {"Saraqib"}),
+    ("Warplanes bombed the town of Saraqib on Tuesday. Washington blames the attack on Damascus.",
+     {"Washington", "Damascus"}, {"Saraqib"}),
+    ("The strikes on Manbij carried out by Washington and its Arab allies killed 31 civilians.", {"Washington"},
+     {"Manbij"}),
+    ("Pro-Damascus media said a car bomb exploded in the town of Qardaha.", {"Damascus"}, {"Qardaha"}),
+    ("Moscow vetoed the resolution on the air strike on Khan Sheikhoun.", {"Moscow"}, {"Khan Sheikhoun"}),
+    ("The Khan Sheikhoun strike prompted Washington to act; his allies in Moscow have denied it.",
+     {"Washington", "Moscow"}, {"Khan Sheikhoun"}),
+    ("Civilians have died in Idlib since Moscow intervened in September 2015.", {"Moscow"}, {"Idlib"}),
+    ("Rebels lost Aleppo after months of battlefield gains by Damascus.", {"Damascus"}, {"Aleppo"}),
+    ("Moscow launched air strikes on Idlib in support of its ally Damascus.", {"Moscow", "Damascus"}, {"Idlib"}),
+    ("Warplanes bombed Idlib in support of the Damascus regime.", {"Damascus"}, {"Idlib"}),
+    ("Two bombs exploded in Moscow on Monday, killing ten people.", set(), {"Moscow"}),
+    ("Kilis has faced rocket attacks from across the border for months.", set(), {"Kilis"}),
+    ("The concern in Washington is that the air strike on Saraqib will go unpunished.", {"Washington"},
+     {"Saraqib"}),
+    # the same cities where something happens stay places
+    ("A gunman opened fire in Washington on Monday, killing two people.", set(), {"Washington"}),
+    ("Warplanes bombed Aleppo on Monday, residents said.", set(), {"Aleppo"}),
+    ("Rebels were blamed for the mortar attack on Damascus.", set(), {"Damascus"}),
+])
+def test_a_city_standing_for_its_government_is_no_incident_place(geoparser, text, governments, places):
+    res = by_text(parse(geoparser, text))
+    for name in governments:
+        assert res[name].role == "background", (name, res[name].role)
+        assert "standing for its government" in res[name].role_reason
+        assert any("standing for its government" in e for e in res[name].evidence)
+    for name in places:
+        assert res[name].role == "target", (name, res[name].role, res[name].role_reason)
+
+
 def test_non_target_roles_carry_the_role_line_in_evidence(geoparser):
     res = parse(geoparser, "قصفت قوات النظام انطلاقاً من مواقعها في جورين قرية الزيارة في سهل الغاب")
     others = [r for r in res if r.role != "target"]

@@ -251,6 +251,60 @@ def test_pending_list_puts_the_doubtful_first(geoparser, db_url):
     assert [reason_words(r) for r in reasons] == ["not in gazetteer", "low confidence (0.30)", "coarse precision (3)"]
 
 
+# A report whose second sentence names a man the tagger doubts is a place ("Khatib", a village's name too)
+EN_DOUBTED = ("Regime artillery hits Saraqib\n\n21 September 2020\n\n"
+              "Regime forces shelled the town of Saraqib in the eastern Idlib countryside this morning. "
+              "At least 40 people were injured in the shelling and Khatib had kept evidence of the attack, he "
+              "told Reuters.\n")
+
+
+def test_a_doubted_place_waits_in_the_review_queue_not_on_the_default_view(geoparser, db_url, capsys):
+    """The tagger's probability is kept with the location; a place it doubts is listed for review with
+    its reason and left out of the default selection (map, exports) until an analyst accepts it."""
+    from incidents.review import queue, reason_words
+
+    with Store(db_url) as store:
+        ingest_articles([article(EN_DOUBTED, "doubted")], store, geoparser)
+        rows = {r["place_text"]: r for r in store.incidents()}
+        assert set(rows) == {"Saraqib", "Khatib"}
+        sure, doubted = rows["Saraqib"], rows["Khatib"]
+        assert json.loads(doubted["location"])["probability"] < 0.7 and doubted["place_doubted"] == 1
+        assert json.loads(sure["location"])["probability"] > 0.9 and sure["place_doubted"] == 0
+        assert doubted["confidence"] < 0.5
+        shown = [r["place_text"] for r in store.incidents(IncidentFilter(hide_doubted=True))]
+        assert shown == ["Saraqib"]
+        pending = queue(store)
+        first = pending[0]
+        assert first["uid"] == doubted["uid"] and first["reasons"][0]["code"] == "doubted_place"
+        assert reason_words(first["reasons"][0]).startswith("may not be a place (0.")
+    # exports and reports follow the default view unless asked for the doubted places too
+    both = {sure["uid"], doubted["uid"]}
+    assert [r["event_id_cnty"] for r in export_rows(db_url)] == [sure["uid"]]
+    assert {r["event_id_cnty"] for r in export_rows(db_url, "--include-doubted")} == both
+    # accepted: on the default view, and no longer in the queue
+    assert main(["review", "accept", doubted["uid"], "--db", str(db_url)]) == 0
+    assert {r["event_id_cnty"] for r in export_rows(db_url)} == both
+    with Store(db_url) as store:
+        assert doubted["uid"] not in {r["uid"] for r in queue(store)}
+
+
+def test_schema_v6_marks_the_stored_doubted_places(geoparser, tmp_path):
+    """An older store (schema 5, no place_doubted column) upgraded: the places its evidence says the
+    tagger doubted are marked, the others not."""
+    db = tmp_path / "old.sqlite"
+    with Store(db) as store:
+        ingest_articles([article(EN_DOUBTED, "doubted")], store, geoparser)
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE incidents DROP COLUMN place_doubted")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Store(db, upgrade=True) as store:
+        assert store.meta("schema_version") == str(SCHEMA_VERSION)
+        marked = {r["place_text"]: r["place_doubted"] for r in store.incidents()}
+    assert marked == {"Saraqib": 0, "Khatib": 1}
+
+
 # ---- corrections survive ------------------------------------------------------------------------------
 def test_reviews_survive_reingest_a_changed_article_and_reprocess(stored, geoparser, real_gazetteer_path, capsys):
     from incidents import review

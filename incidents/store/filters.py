@@ -12,7 +12,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class IncidentFilter:
     """All fields optional; a filter with none selects every incident an analyst did not reject.
-    Rejected incidents are left out unless `include_rejected` or `review_status` is "rejected"."""
+    Rejected incidents are left out unless `include_rejected` or `review_status` is "rejected";
+    `hide_doubted` leaves out the incidents whose place the tagger doubts and no analyst accepted yet
+    (the map's default view, exports and reports unless asked for them)."""
     date_from: str | None = None  # YYYY-MM-DD, inclusive
     date_to: str | None = None
     admin1: str | None = None  # governorate: English or Arabic name, or P-code
@@ -25,6 +27,7 @@ class IncidentFilter:
     exclude_source_kind: str | None = None
     review_status: str | None = None  # "auto", "reviewed", "rejected"
     include_rejected: bool = False
+    hide_doubted: bool = False
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
     region: str | None = None  # a WKT polygon in lon/lat
     uids: tuple[str, ...] | None = None
@@ -61,6 +64,8 @@ class IncidentFilter:
                 params += list(values)
         if not self.with_rejected:
             parts.append("i.review_status != 'rejected'")
+        if self.hide_doubted:
+            parts.append("(i.place_doubted = 0 OR i.review_status = 'reviewed')")
         if self.bbox is not None:
             west, south, east, north = self.bbox
             sql, more = backend.box_condition("i.", south, north, west, east)

@@ -2,7 +2,8 @@
 and the places it points at) and reading them back, selected by an IncidentFilter.
 
 An incident's location is stored as columns (LOCATION_COLUMNS, for filters and indexes) plus the
-whole Location as JSON (`location`).
+whole Location as JSON (`location`, which keeps the tagger's probability); `place_doubted` (0/1) marks
+a place the tagger doubts, kept off the map's default view until an analyst accepts it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ INCIDENT_COLUMNS = ("article_key", "grp", "date", "time_precision", "event_type"
                     "name_en", "feature", "lat", "lon", "admin1", "admin1_ar", "admin1_pcode", "admin2",
                     "admin2_ar", "precision", "confidence", "radius_km", "location", "passage",
                     "passage_start", "passage_end", "place_start", "place_end", "evidence",
-                    "source_kind", "external_id", "uid", "event_group")
+                    "source_kind", "external_id", "uid", "event_group", "place_doubted")
 # store column -> Location key: an incident's location as columns (plus the whole Location as JSON)
 LOCATION_COLUMNS = {"place_id": "id", "place_text": "text", "name_ar": "name_ar", "name_en": "name_en",
                     "feature": "feature", "lat": "lat", "lon": "lon", "admin1": "admin1", "admin1_ar": "admin1_ar",
                     "admin1_pcode": "admin1_pcode", "admin2": "admin2", "admin2_ar": "admin2_ar",
-                    "precision": "precision", "confidence": "confidence", "radius_km": "radius_km"}
+                    "precision": "precision", "confidence": "confidence", "radius_km": "radius_km",
+                    "place_doubted": "doubted"}
 REVIEW_STATE = ("review_status", "reviewed_by", "reviewed_at")
 STORED_COLUMNS = ("rowid", *INCIDENT_COLUMNS, *REVIEW_STATE)  # an incident row as stored (no derived columns)
 _PUT_PLACE = ("INSERT INTO places (id, name_ar, name_en, feature, lat, lon, admin1, admin2) VALUES (?,?,?,?,?,?,?,?) "
@@ -43,6 +45,7 @@ _SELECT_INCIDENTS = (
 def location_columns(loc: dict) -> dict:
     """The incident columns of a Location dict (the LOCATION_COLUMNS and `location`, its JSON)."""
     out = {col: loc.get(key) for col, key in LOCATION_COLUMNS.items()}
+    out["place_doubted"] = int(bool(out["place_doubted"]))  # 0/1 on both backends
     out["location"] = json.dumps(loc, ensure_ascii=False)
     return out
 

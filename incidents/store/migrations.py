@@ -17,6 +17,8 @@ SQLite began at version 1 and grew step by step:
   5. articles.body_start: where the article's body begins, as it was read when it came in (so that
      `reprocess` re-reads exactly that, a table row as body); filled for the stored articles with what
      their ingest read (incidents.articles.stored_body_start).
+  6. incidents.place_doubted (0/1, both backends): the tagger doubts the words name a place here
+     (geodata.schema.UNCERTAIN_PLACE in the location's evidence); filled from the stored evidence.
 PostgreSQL starts at version 4 (the same tables and columns, in one baseline step) with PostGIS: a
 `geom` point generated from lat/lon with a GiST index, which region and box filters use; its step 5 is
 SQLite's.
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from incidents.groups import unique_uid
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # ---- SQLite ----------------------------------------------------------------------------------
 SQLITE_V1 = """
@@ -116,6 +118,15 @@ def _v5(con) -> None:
                     [(stored_body_start(dict(r)), r["key"]) for r in rows])
 
 
+def _v6(con) -> None:
+    """incidents.place_doubted (both backends), set for the stored incidents whose location's evidence
+    says the tagger doubts the place."""
+    from geodata.schema import UNCERTAIN_PLACE
+
+    con.execute("ALTER TABLE incidents ADD COLUMN place_doubted INTEGER NOT NULL DEFAULT 0")
+    con.execute("UPDATE incidents SET place_doubted = 1 WHERE location LIKE ?", (f'%"{UNCERTAIN_PLACE}:%',))
+
+
 # ---- PostgreSQL + PostGIS ----------------------------------------------------------------------
 POSTGRES_V4 = """
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -173,6 +184,6 @@ def _postgres_v4(con) -> None:
 
 # dialect -> {version: the step that takes a store there from the version before}
 STEPS = {
-    "sqlite": {1: _sqlite_v1, 2: _sqlite_v2, 3: _sqlite_v3, 4: _sqlite_v4, 5: _v5},
-    "postgresql": {4: _postgres_v4, 5: _v5},
+    "sqlite": {1: _sqlite_v1, 2: _sqlite_v2, 3: _sqlite_v3, 4: _sqlite_v4, 5: _v5, 6: _v6},
+    "postgresql": {4: _postgres_v4, 5: _v5, 6: _v6},
 }
