@@ -2,6 +2,8 @@
 
 `Gazetteer.save()` writes to a temporary file and renames it into place, so a failed build never
 leaves a half-written index; `Gazetteer.load()` reads it back in well under a second.
+`name_entries` keys a place's spellings (for the build, and for `with_places`, through which the
+overlay merges into a loaded index).
 """
 
 from __future__ import annotations
@@ -161,6 +163,16 @@ class Gazetteer:
             raise
         self.path = path
         return path
+
+    def with_places(self, places: dict[str, Place], rekey: dict[str, Place], meta: dict) -> "Gazetteer":
+        """A copy holding `places` instead: the names of places gone and of the places in `rekey`
+        dropped, those in `rekey` keyed anew (`name_entries`), `meta` merged into the meta; the admin
+        polygons stay. How the overlay merges into a loaded index (geodata.overlay.refresh)."""
+        names = [n for n in self.names if n.place_id in places and n.place_id not in rekey] + name_entries(rekey)
+        out = Gazetteer(places=places, names=names, meta=dict(self.meta, **meta), path=self.path)
+        if hasattr(self, "_admin_trees"):
+            out._admin_trees = self._admin_trees
+        return out
 
     @classmethod
     def load(cls, path: Path | str | None = None, overlay: bool = True) -> "Gazetteer":

@@ -309,9 +309,6 @@ def refresh(gazetteer, path: str | Path | None = None):
     sha = fingerprint(path)
     if sha == gazetteer.meta.get(META_KEY, ""):
         return gazetteer
-    from geodata.build import name_entries
-    from geodata.gazetteer import Gazetteer
-
     base = {pid: p for pid, p in gazetteer.places.items() if p.source != SOURCE}
     merged = apply(base, read(path), merged=gazetteer.meta.get("merged_ids"))
     added = {pid: p for pid, p in merged.items() if p.source == SOURCE}
@@ -321,14 +318,7 @@ def refresh(gazetteer, path: str | Path | None = None):
         for pid, p in added.items():
             gov, dist = gazetteer.admin_at(p.lat, p.lon)
             added[pid] = merged[pid] = replace(p, admin1=_ref(gov) or p.admin1, admin2=_ref(dist) or p.admin2)
-    dropped = set(gazetteer.places) - set(merged)
-    rekeyed = {**added, **renamed}
-    names = [n for n in gazetteer.names if n.place_id not in dropped and n.place_id not in rekeyed] + \
-        name_entries(rekeyed)
-    out = Gazetteer(places=merged, names=names, meta=dict(gazetteer.meta, **{META_KEY: sha}), path=gazetteer.path)
-    if hasattr(gazetteer, "_admin_trees"):
-        out._admin_trees = gazetteer._admin_trees
-    return out
+    return gazetteer.with_places(merged, rekey={**added, **renamed}, meta={META_KEY: sha})
 
 
 def _ref(p: Place | None) -> AdminRef | None:
