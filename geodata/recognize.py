@@ -713,7 +713,7 @@ class NeighbourhoodContext:
     supported neighbourhood of the same city."""
 
     def __init__(self, recognizer: "Recognizer"):
-        from geodata.resolve import km
+        from geodata.earth import km
         from geodata.sources.neighbourhoods import neighbourhood_city
 
         self._km = km

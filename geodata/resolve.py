@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import math
 
-from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
-
+from geodata.earth import km
 from geodata.gazetteer import Gazetteer
 from geodata.place import Place
 from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
@@ -40,14 +39,6 @@ CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
 UNCERTAIN_CONFIDENCE = 0.45  # the highest confidence of a place the tagger doubts (probability < review line)
 POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
-
-
-def km(a: Place, b: Place) -> float:
-    """Great-circle distance in km. Inlined haversine: geopy's distance objects cost ~50 µs each,
-    and scoring compares every candidate with every anchor (tests check it against geopy)."""
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def precision_of(place: Place, trigger_kind: str) -> int:

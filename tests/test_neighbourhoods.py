@@ -31,7 +31,7 @@ import pytest
 from geodata.build import detect_source
 from geodata.gazetteer import Gazetteer
 from geodata.geoparser import Geoparser
-from geodata.resolve import km
+from geodata.earth import km
 from geodata.sources.neighbourhoods import CITIES, import_neighbourhoods, neighbourhood_city
 
 pytestmark = pytest.mark.shared
