@@ -25,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from geodata.earth import km
 from geodata.gazetteer import MIN_KEY_LENGTH, Gazetteer, name_entries
 from geodata import overlay
 from geodata.normalize import fold_text, name_keys
@@ -128,13 +129,6 @@ def _name_set(p: Place) -> set[str]:
     return {fold_text(n) for n in p.all_names()}
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
-
-
 # Kinds an "alias-or-add" place may join: settlements, not the admin units or areas named after them.
 JOINABLE_KINDS = ("locality", "city", "neighbourhood")
 _CELL = 0.05  # degrees (~5 km): the grid of the nearby-name index
@@ -212,7 +206,7 @@ class Merger:
             for dj in (-1, 0, 1):
                 for qid in self._grid.get((ci + di, cj + dj), ()):
                     q = self.places[qid]
-                    d = _km(p.lat, p.lon, q.lat, q.lon)
+                    d = km(p, q)
                     if d <= NEAR_KM and (best is None or d < best[0]) and keys & self._keys(q):
                         best = (d, qid)
         return best[1] if best else None
@@ -281,7 +275,7 @@ def merge_duplicates(places: dict[str, Place], shapes: dict[str, dict]) -> dict[
                 for qid in grid.get((p.kind, ci + di, cj + dj), ()):
                     q = places[qid]
                     if qid == p.id or qid in merged or not mine & keys(q) or \
-                            _km(p.lat, p.lon, q.lat, q.lon) > DUPLICATE_KM or \
+                            km(p, q) > DUPLICATE_KM or \
                             (p.name_en and q.name_en and name_keys(p.name_en)[1] != name_keys(q.name_en)[1]):
                         continue  # not a namesake nearby, or English names that disagree (Sughra, Kubra)
                     kept = _merge_names(kept, q, pcode=kept.pcode or q.pcode)

@@ -15,6 +15,7 @@ import json
 import os
 from datetime import date
 
+from geodata.earth import LatLon, km
 from geodata.place import DUPLICATE_KM
 from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
 from incidents.store import IncidentFilter, Store, location_columns
@@ -124,14 +125,12 @@ def same_place(chosen: dict, alt: dict) -> bool:
     """Is a runner-up the chosen place under another entry: the same id, a duplicate entry of the
     same name within SAME_PLACE_KM, or the administrative unit named after the chosen town (or the
     town a chosen unit is named after) in the same governorate? Such a runner-up is no doubt."""
-    from geopy.distance import great_circle
-
     if alt.get("id") and alt.get("id") == chosen.get("id"):
         return True
     if not _name_keys(chosen) & _name_keys(alt):
         return False
     if None not in (chosen.get("lat"), chosen.get("lon"), alt.get("lat"), alt.get("lon")) and \
-            great_circle((chosen["lat"], chosen["lon"]), (alt["lat"], alt["lon"])).km <= SAME_PLACE_KM:
+            km(LatLon(chosen["lat"], chosen["lon"]), LatLon(alt["lat"], alt["lon"])) <= SAME_PLACE_KM:
         return True
     return (_is_admin(alt) != _is_admin(chosen)) and bool(alt.get("admin1")) and alt.get("admin1") == chosen.get("admin1")
 
