@@ -8,7 +8,6 @@ and review), so an ingest (here, in a terminal or on another machine) shows up o
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -68,10 +67,6 @@ def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
             d[k] = json.loads(d[k] or "null")
         out[int(d["rowid"])] = d
     return out
-
-
-def incident_detail(path: str, rowid: int) -> dict | None:
-    return incident_details(path, [rowid]).get(int(rowid))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
