@@ -12,6 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from geodata.schema import decode_location
 from incidents.store import IncidentFilter, Store, change_token, default_db, store_exists
 
 LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event_type", "sub_event_type",
@@ -63,8 +64,9 @@ def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
         store.close()
     out = {}
     for d in rows:
-        for k in ("actors", "location", "evidence"):
+        for k in ("actors", "evidence"):
             d[k] = json.loads(d[k] or "null")
+        d["location"] = decode_location(d["location"])
         out[int(d["rowid"])] = d
     return out
 

@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from geodata.schema import decode_location
 from geodata.textio import HEAD_BYTES, UnreadableInput, detect_encoding
 from incidents import articles as _articles
 from incidents.articles import Article, ArticleError, read_text_article
@@ -639,7 +640,7 @@ def _incident(r: dict, a: Article) -> Incident:
     return Incident(article_id=r["article_id"], group=r["group"], date=r["date"].isoformat() if r["date"] else None,
                     time_precision=r["time_precision"], event_type=r["event_type"],
                     sub_event_type=r["sub_event_type"], actors=json.loads(r["actors"]), fatalities=r["fatalities"],
-                    location=json.loads(r["location"]), passage=r["passage"], passage_start=r["passage_start"],
+                    location=decode_location(r["location"]), passage=r["passage"], passage_start=r["passage_start"],
                     passage_end=r["passage_end"], place_start=r["place_start"], place_end=r["place_end"],
                     article=a.meta(), evidence=json.loads(r["evidence"]), source_kind=r["source_kind"])
 

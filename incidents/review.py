@@ -17,7 +17,7 @@ from datetime import date
 
 from geodata.earth import LatLon, km
 from geodata.place import DUPLICATE_KM
-from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
+from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location, decode_location
 from incidents.store import IncidentFilter, Store, location_columns
 
 # the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
@@ -39,8 +39,7 @@ def default_reviewer() -> str:
 
 # ---- what needs attention ---------------------------------------------------------------------------
 def _location(row: dict) -> dict:
-    loc = row.get("location")
-    return json.loads(loc) if isinstance(loc, str) else (loc or {})
+    return decode_location(row.get("location")) or {}
 
 
 # Why an incident needs an analyst: a code with its parameters ({"code": "coarse_precision",
