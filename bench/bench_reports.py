@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:
 if not os.environ.get("INCIDENTMAP_HOME") and (ROOT / ".data" / "gazetteer.sqlite").exists():
     os.environ["INCIDENTMAP_HOME"] = str(ROOT / ".data")
 
+from geodata.earth import LatLon, km  # noqa: E402
 from geodata.geoparser import Geoparser  # noqa: E402
 from incidents.articles import ArticleError, iter_articles  # noqa: E402
 from incidents.extract import extract  # noqa: E402
@@ -59,11 +60,7 @@ CITY_KM = 8.0
 
 
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+    return km(LatLon(lat1, lon1), LatLon(lat2, lon2))
 
 
 def load_labels(path: Path) -> dict[str, list[dict]]:

@@ -39,7 +39,6 @@ headroom: how many scored mentions are ambiguous at all, and the oracle acc@161.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -50,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from geodata.earth import LatLon, km  # noqa: E402
 from geodata.geoparser import Geoparser  # noqa: E402
 from geodata.resolve import Resolver  # noqa: E402
 from geodata.weights import ResolutionWeights  # noqa: E402
@@ -57,7 +57,6 @@ from geodata.weights import ResolutionWeights  # noqa: E402
 CORPORA = ("LGL", "TR-News")
 ACC_KM = 161.0
 MISS_KM = 20_000.0
-EARTH_RADIUS_KM = 6371.0088
 # weight -> grid step (the grid is value + k*step, k = -2..2)
 STEPS = {
     "population_log10": 0.1,
@@ -72,9 +71,7 @@ WEIGHTS_PATH = ROOT / "geodata" / "data" / "weights.json"
 
 
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return km(LatLon(lat1, lon1), LatLon(lat2, lon2))
 
 
 def load_corpus(path: Path) -> list[tuple[str, list[tuple[int, int, float, float]]]]:

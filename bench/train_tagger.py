@@ -175,7 +175,7 @@ def acled_sequences(rec: Recognizer, rows: list[dict]) -> list[tuple[list, list,
     whole note."""
     from geodata.normalize import name_keys
     from geodata.place import Place
-    from geodata.resolve import km
+    from geodata.earth import km
 
     cache: dict = {}
     out = []

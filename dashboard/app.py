@@ -207,11 +207,6 @@ def fit_view() -> None:
                             map_view=((centre[0] + n * 1e-7, centre[1]), zoom))
 
 
-# ---- selection: a marker click or a list item ---------------------------------------------------
-def on_map_change() -> None:
-    st.session_state.map_changed = True
-
-
 # ---- map, detail panel and list: a fragment, so a click or a list item reruns only these -----------
 @st.fragment
 def map_and_list() -> None:

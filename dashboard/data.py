@@ -8,11 +8,11 @@ and review), so an ingest (here, in a terminal or on another machine) shows up o
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from geodata.schema import decode_location
 from incidents.store import IncidentFilter, Store, change_token, default_db, store_exists
 
 LIGHT_COLUMNS = ("rowid", "article_key", "grp", "date", "time_precision", "event_type", "sub_event_type",
@@ -64,14 +64,11 @@ def incident_details(path: str, rowids: list[int]) -> dict[int, dict]:
         store.close()
     out = {}
     for d in rows:
-        for k in ("actors", "location", "evidence"):
+        for k in ("actors", "evidence"):
             d[k] = json.loads(d[k] or "null")
+        d["location"] = decode_location(d["location"])
         out[int(d["rowid"])] = d
     return out
-
-
-def incident_detail(path: str, rowid: int) -> dict | None:
-    return incident_details(path, [rowid]).get(int(rowid))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

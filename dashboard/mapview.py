@@ -30,14 +30,15 @@ from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster
 
 from dashboard import assets
+from geodata.earth import NEAR_DEGREES, SYRIA_BOX
 from incidents.present import DEFAULT_RADIUS_KM, EVENT_COLOURS, OTHER_COLOUR, colour  # noqa: F401  (shared with reports)
 
 REVIEWED_COLOUR = "#0a7d28"  # the ring of an incident an analyst reviewed
 SYRIA_CENTER = (35.0, 38.5)
-SYRIA_BOUNDS = ((32.3, 35.6), (37.35, 42.4))  # south-west, north-east corners of the country
+SYRIA_BOUNDS = ((SYRIA_BOX.south, SYRIA_BOX.west), (SYRIA_BOX.north, SYRIA_BOX.east))  # south-west, north-east
 
 
-def in_country(lat: pd.Series, lon: pd.Series, bounds=SYRIA_BOUNDS, margin: float = 0.3) -> pd.Series:
+def in_country(lat: pd.Series, lon: pd.Series, bounds=SYRIA_BOUNDS, margin: float = NEAR_DEGREES) -> pd.Series:
     (s, w), (n, e) = bounds
     return lat.between(s - margin, n + margin) & lon.between(w - margin, e + margin)
 

@@ -32,6 +32,7 @@ from dashboard.data import admin_shapes, audit_log, find_places, gazetteer, inci
 from dashboard.detail import passage_html, safe
 from dashboard.i18n import Tr
 from dashboard.mapview import EVENT_COLOURS, add_tiles, configured_tiles, offline
+from geodata.schema import decode_location
 from incidents import review
 from incidents.store import Store
 
@@ -366,7 +367,7 @@ def render(db: Path, gaz_path: Path, df_all=None, tr=None) -> None:
         st.markdown(f"**{safe(_day(row.get('date'), tr))}** · {safe(kind)} / {safe(row.get('sub_event_type'))}"
                     f" · <small>{safe(row.get('article_title') or '')} {safe(row.get('article_source') or '')}</small>",
                     unsafe_allow_html=True)
-        loc = json.loads(row.get("location") or "null") or {}
+        loc = decode_location(row.get("location")) or {}
         st.markdown(passage_html(row.get("passage") or "", row.get("passage_start") or 0, loc.get("start"),
                                  loc.get("end")), unsafe_allow_html=True)
 

@@ -25,19 +25,14 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from geodata.gazetteer import Gazetteer, NameEntry
+from geodata.earth import km
+from geodata.gazetteer import MIN_KEY_LENGTH, Gazetteer, name_entries
 from geodata import overlay
-from geodata.normalize import fold_text, is_ordinary_word, name_keys
+from geodata.normalize import fold_text, name_keys
 from geodata.paths import default_downloads_dir, default_gazetteer_path
 from geodata.place import DUPLICATE_KM, AdminRef, Place
-from geodata.recognize import IMPORTANT_POPULATION  # one threshold for the builder and the recogniser
 from geodata import sources as registry
 from geodata.sources import NEAR_KM, ImportResult, Source, SourceError, clean_names
-
-# A name counts as an ordinary word when its frequency in running text (wordfreq's Zipf scale)
-# is at least this; such names need a trigger word or a list of places around them.
-MIN_KEY_LENGTH = 3
-
 
 @dataclass
 class BuildReport:
@@ -134,13 +129,6 @@ def _name_set(p: Place) -> set[str]:
     return {fold_text(n) for n in p.all_names()}
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
-
-
 # Kinds an "alias-or-add" place may join: settlements, not the admin units or areas named after them.
 JOINABLE_KINDS = ("locality", "city", "neighbourhood")
 _CELL = 0.05  # degrees (~5 km): the grid of the nearby-name index
@@ -218,7 +206,7 @@ class Merger:
             for dj in (-1, 0, 1):
                 for qid in self._grid.get((ci + di, cj + dj), ()):
                     q = self.places[qid]
-                    d = _km(p.lat, p.lon, q.lat, q.lon)
+                    d = km(p, q)
                     if d <= NEAR_KM and (best is None or d < best[0]) and keys & self._keys(q):
                         best = (d, qid)
         return best[1] if best else None
@@ -287,7 +275,7 @@ def merge_duplicates(places: dict[str, Place], shapes: dict[str, dict]) -> dict[
                 for qid in grid.get((p.kind, ci + di, cj + dj), ()):
                     q = places[qid]
                     if qid == p.id or qid in merged or not mine & keys(q) or \
-                            _km(p.lat, p.lon, q.lat, q.lon) > DUPLICATE_KM or \
+                            km(p, q) > DUPLICATE_KM or \
                             (p.name_en and q.name_en and name_keys(p.name_en)[1] != name_keys(q.name_en)[1]):
                         continue  # not a namesake nearby, or English names that disagree (Sughra, Kubra)
                     kept = _merge_names(kept, q, pcode=kept.pcode or q.pcode)
@@ -381,50 +369,6 @@ def _assign_admin(places: dict[str, Place], shapes: dict[str, dict]) -> None:
 
 def _district_in(district: Place | None, governorate_id: str) -> bool:
     return district is not None and district.admin1 is not None and district.admin1.id == governorate_id
-
-
-def _is_common_word(name: str, place: Place) -> bool:
-    if place.kind in ("governorate", "country") or place.population >= IMPORTANT_POPULATION:
-        return False
-    if len(name.split()) > 1 and not name.split()[0] in ("ال",):
-        return False  # a multi-word name is rarely an ordinary phrase
-    return is_ordinary_word(name)
-
-
-# Words that say what kind of unit a name is ("محافظة إدلب", "Idlib Governorate"). An alias made of
-# one of them plus another name of the same place is not keyed: the recogniser reads the word as
-# a trigger, so "محافظة إدلب" still finds إدلب and also learns that the governorate is meant.
-UNIT_WORDS = {"محافظة", "منطقة", "ناحية", "مدينة", "مركز", "قضاء", "governorate", "province",
-              "district", "subdistrict", "sub-district", "nahiyat", "mantiqat", "muhafazat", "city",
-              "markaz", "region", "mohafazat"}
-UNIT_KEYS = {name_keys(w)[0] for w in UNIT_WORDS}
-
-
-def _is_unit_alias(name: str, keys: set[str]) -> bool:
-    words = name.split()
-    if len(words) < 2:
-        return False
-    for rest in (words[1:], words[:-1]):
-        dropped = words[0] if rest == words[1:] else words[-1]
-        if name_keys(dropped)[0] in UNIT_KEYS and name_keys(" ".join(rest))[0] in keys:
-            return True
-    return False
-
-
-def name_entries(places: dict[str, Place]) -> list[NameEntry]:
-    out = []
-    for p in places.values():
-        seen = set()
-        keyed = [(n, *name_keys(n)) for n in p.all_names()]
-        exact_keys = {e for _, e, _ in keyed}
-        for n, exact, loose in keyed:
-            if len(exact) < MIN_KEY_LENGTH or (exact, loose) in seen or _is_unit_alias(n, exact_keys):
-                continue
-            seen.add((exact, loose))
-            # Loose keys only for Syrian places: abroad, exact spellings are enough and safer.
-            use_loose = p.country == "SY" and len(loose) >= MIN_KEY_LENGTH
-            out.append(NameEntry(p.id, n, exact, loose if use_loose else "", _is_common_word(n, p)))
-    return out
 
 
 def build(sources: list[str] | None = None, out: str | Path | None = None,

@@ -2,6 +2,8 @@
 
 `Gazetteer.save()` writes to a temporary file and renames it into place, so a failed build never
 leaves a half-written index; `Gazetteer.load()` reads it back in well under a second.
+`name_entries` keys a place's spellings (for the build, and for `with_places`, through which the
+overlay merges into a loaded index).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geodata.normalize import name_keys
-from geodata.place import Place
+from geodata.normalize import is_ordinary_word, name_keys
+from geodata.place import IMPORTANT_POPULATION, Place
 from geodata.paths import default_gazetteer_path
 
 SCHEMA_VERSION = 1
+MIN_KEY_LENGTH = 3  # shorter match keys are not indexed
 
 
 class GazetteerMissing(FileNotFoundError):
@@ -161,6 +164,16 @@ class Gazetteer:
         self.path = path
         return path
 
+    def with_places(self, places: dict[str, Place], rekey: dict[str, Place], meta: dict) -> "Gazetteer":
+        """A copy holding `places` instead: the names of places gone and of the places in `rekey`
+        dropped, those in `rekey` keyed anew (`name_entries`), `meta` merged into the meta; the admin
+        polygons stay. How the overlay merges into a loaded index (geodata.overlay.refresh)."""
+        names = [n for n in self.names if n.place_id in places and n.place_id not in rekey] + name_entries(rekey)
+        out = Gazetteer(places=places, names=names, meta=dict(self.meta, **meta), path=self.path)
+        if hasattr(self, "_admin_trees"):
+            out._admin_trees = self._admin_trees
+        return out
+
     @classmethod
     def load(cls, path: Path | str | None = None, overlay: bool = True) -> "Gazetteer":
         """Read the index; with `overlay`, the analysts' overlay file as it is now is merged in
@@ -188,3 +201,47 @@ class Gazetteer:
 
             gaz = refresh(gaz)
         return gaz
+
+
+def _is_common_word(name: str, place: Place) -> bool:
+    if place.kind in ("governorate", "country") or place.population >= IMPORTANT_POPULATION:
+        return False
+    if len(name.split()) > 1 and not name.split()[0] in ("ال",):
+        return False  # a multi-word name is rarely an ordinary phrase
+    return is_ordinary_word(name)
+
+
+# Words that say what kind of unit a name is ("محافظة إدلب", "Idlib Governorate"). An alias made of
+# one of them plus another name of the same place is not keyed: the recogniser reads the word as
+# a trigger, so "محافظة إدلب" still finds إدلب and also learns that the governorate is meant.
+UNIT_WORDS = {"محافظة", "منطقة", "ناحية", "مدينة", "مركز", "قضاء", "governorate", "province",
+              "district", "subdistrict", "sub-district", "nahiyat", "mantiqat", "muhafazat", "city",
+              "markaz", "region", "mohafazat"}
+UNIT_KEYS = {name_keys(w)[0] for w in UNIT_WORDS}
+
+
+def _is_unit_alias(name: str, keys: set[str]) -> bool:
+    words = name.split()
+    if len(words) < 2:
+        return False
+    for rest in (words[1:], words[:-1]):
+        dropped = words[0] if rest == words[1:] else words[-1]
+        if name_keys(dropped)[0] in UNIT_KEYS and name_keys(" ".join(rest))[0] in keys:
+            return True
+    return False
+
+
+def name_entries(places: dict[str, Place]) -> list[NameEntry]:
+    out = []
+    for p in places.values():
+        seen = set()
+        keyed = [(n, *name_keys(n)) for n in p.all_names()]
+        exact_keys = {e for _, e, _ in keyed}
+        for n, exact, loose in keyed:
+            if len(exact) < MIN_KEY_LENGTH or (exact, loose) in seen or _is_unit_alias(n, exact_keys):
+                continue
+            seen.add((exact, loose))
+            # Loose keys only for Syrian places: abroad, exact spellings are enough and safer.
+            use_loose = p.country == "SY" and len(loose) >= MIN_KEY_LENGTH
+            out.append(NameEntry(p.id, n, exact, loose if use_loose else "", _is_common_word(n, p)))
+    return out

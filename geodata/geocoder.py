@@ -40,11 +40,11 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from geopy.distance import great_circle
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from geodata.earth import SYRIA_BOX, LatLon, km
 from geodata.gazetteer import Gazetteer
 from geodata.paths import data_home
 from geodata.place import Place
@@ -54,9 +54,6 @@ from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT
 log = logging.getLogger(__name__)
 USER_AGENT = "incidentmap/0.1 (offline conflict-report geoparser; https://pypi.org/project/geopy/)"
 
-# Syria's bounding box (it also covers slivers of Turkey, Iraq, Jordan and Lebanon, hence the
-# governorate-polygon check as well).
-SYRIA_BOX = {"south": 32.3, "north": 37.4, "west": 35.6, "east": 42.4}
 # Resolver reasons that mean "the gazetteer does not hold this name (here)".
 ONLINE_REASONS = (NOT_IN_GAZETTEER, WRONG_CONTEXT)
 AREA_MARGIN_KM = 10.0
@@ -76,8 +73,7 @@ def address_of(p: Place) -> str:
 
 
 def in_syria_box(lat: float, lon: float) -> bool:
-    b = SYRIA_BOX
-    return b["south"] <= lat <= b["north"] and b["west"] <= lon <= b["east"]
+    return SYRIA_BOX.contains(lat, lon)  # it also covers slivers of the neighbours: see _check
 
 
 def needs_online(resolution) -> bool:
@@ -155,7 +151,7 @@ class OnlineFallback:
         if self._is_nominatim():
             b = SYRIA_BOX
             found = self._geocode(query, exactly_one=False, limit=3, country_codes="sy", language="en",
-                                  viewbox=[(b["north"], b["west"]), (b["south"], b["east"])], bounded=True)
+                                  viewbox=[(b.north, b.west), (b.south, b.east)], bounded=True)
         else:
             found = self._geocode(query, exactly_one=False)
         if found is None:
@@ -208,7 +204,7 @@ class OnlineFallback:
         if unit is None:
             return None, (gov, dist)
         if unit.kind == "area":
-            d = great_circle((lat, lon), (unit.lat, unit.lon)).km
+            d = km(LatLon(lat, lon), unit)
             limit = (unit.radius_km or 0.0) + AREA_MARGIN_KM
             return (None if d <= limit else f"{unit.name_en} ({d:.0f} km from it, limit {limit:.0f} km)"), \
                 (gov, dist)
@@ -396,7 +392,7 @@ class GazetteerGeocoder(Geocoder):
             return None if exactly_one else []
         locs = []
         for p in ranked:
-            dist = great_circle((lat, lon), (p.lat, p.lon)).km
+            dist = km(LatLon(lat, lon), p)
             raw = dict(p.to_dict(), distance_km=round(dist, 3))
             locs.append(self._location(p, raw))
         return locs[0] if exactly_one else locs

@@ -31,7 +31,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import os
 import re
 import tempfile
@@ -40,6 +39,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from geodata.earth import NEAR_SYRIA, km
 from geodata.normalize import fold_text
 from geodata.paths import data_home
 from geodata.place import AdminRef, Place
@@ -53,8 +53,6 @@ ALIAS_PREFIX = "alias:"
 ALIAS_KIND = "alias"  # an alias row: names for an existing place (place_id), no point of its own
 # overlay kind -> the gazetteer's feature kind
 KINDS = {"village": "locality", "town": "locality", "neighbourhood": "neighbourhood", "area": "area"}
-# Syria's bounding box, a little generous (lat, lon)
-SYRIA_BOX = (32.0, 37.5, 35.5, 42.5)
 SHADOW_KM = 3.0
 META_KEY = "overlay_sha256"
 
@@ -114,7 +112,7 @@ def validate(p: OverlayPlace) -> OverlayPlace:
     if p.kind not in KINDS:
         raise OverlayError(f"kind {p.kind!r}: use one of {', '.join(KINDS)}")
     lat, lon = float(p.lat), float(p.lon)
-    lat_min, lat_max, lon_min, lon_max = SYRIA_BOX
+    lat_min, lat_max, lon_min, lon_max = NEAR_SYRIA.south, NEAR_SYRIA.north, NEAR_SYRIA.west, NEAR_SYRIA.east
     if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
         hint = " (latitude and longitude swapped?)" if lat_min <= lon <= lat_max and lon_min <= lat <= lon_max else ""
         raise OverlayError(f"{lat}, {lon} is outside Syria (latitude {lat_min}–{lat_max} N, longitude "
@@ -212,7 +210,7 @@ def add(name_ar: str, lat: float, lon: float, name_en: str = "", kind: str = "vi
     existing = read(path)
     place = replace(place, id=ID_PREFIX + _slug(place))
     if any(e.id == place.id or (not e.is_alias and (e.name_ar or e.name_en) == (place.name_ar or place.name_en)
-                                and _km(e, place) < 0.1)
+                                and km(e, place) < 0.1)
            for e in existing):
         raise OverlayError(f"{place.id}: this place is already in the overlay (same name and point)")
     write([*existing, place], path)
@@ -259,12 +257,6 @@ def fingerprint(path: str | Path | None = None) -> str:
 
 
 # ---- merging ---------------------------------------------------------------------------------------
-def _km(a: Place | OverlayPlace, b: Place | OverlayPlace) -> float:
-    dlat = math.radians(b.lat - a.lat)
-    dlon = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
-    return 6371.0 * math.hypot(dlat, dlon)
-
-
 def apply(places: dict[str, Place], overlay: list[OverlayPlace], merged: dict[str, str] | None = None
           ) -> dict[str, Place]:
     """`places` with the overlay merged: each overlay place added; an upstream place of the same
@@ -282,7 +274,7 @@ def apply(places: dict[str, Place], overlay: list[OverlayPlace], merged: dict[st
         for pid, p in list(out.items()):
             if p.source == SOURCE or p.kind in ("governorate", "district", "subdistrict", "country"):
                 continue
-            if names & {fold_text(n) for n in p.all_names()} and _km(o, p) <= reach:
+            if names & {fold_text(n) for n in p.all_names()} and km(o, p) <= reach:
                 extra = tuple(n for n in p.all_names() if n not in place.all_names())
                 place = replace(place, names=place.names + extra, population=max(place.population, p.population),
                                 admin1=place.admin1 or p.admin1, admin2=place.admin2 or p.admin2,
@@ -309,9 +301,6 @@ def refresh(gazetteer, path: str | Path | None = None):
     sha = fingerprint(path)
     if sha == gazetteer.meta.get(META_KEY, ""):
         return gazetteer
-    from geodata.build import name_entries
-    from geodata.gazetteer import Gazetteer
-
     base = {pid: p for pid, p in gazetteer.places.items() if p.source != SOURCE}
     merged = apply(base, read(path), merged=gazetteer.meta.get("merged_ids"))
     added = {pid: p for pid, p in merged.items() if p.source == SOURCE}
@@ -321,14 +310,7 @@ def refresh(gazetteer, path: str | Path | None = None):
         for pid, p in added.items():
             gov, dist = gazetteer.admin_at(p.lat, p.lon)
             added[pid] = merged[pid] = replace(p, admin1=_ref(gov) or p.admin1, admin2=_ref(dist) or p.admin2)
-    dropped = set(gazetteer.places) - set(merged)
-    rekeyed = {**added, **renamed}
-    names = [n for n in gazetteer.names if n.place_id not in dropped and n.place_id not in rekeyed] + \
-        name_entries(rekeyed)
-    out = Gazetteer(places=merged, names=names, meta=dict(gazetteer.meta, **{META_KEY: sha}), path=gazetteer.path)
-    if hasattr(gazetteer, "_admin_trees"):
-        out._admin_trees = gazetteer._admin_trees
-    return out
+    return gazetteer.with_places(merged, rekey={**added, **renamed}, meta={META_KEY: sha})
 
 
 def _ref(p: Place | None) -> AdminRef | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+IMPORTANT_POPULATION = 50_000  # places this large are named often enough not to need a trigger
 DUPLICATE_KM = 2.0  # one name, one kind, this close: one place under two entries (merged by the build)
 
 # Feature kinds, from the most to the least specific.

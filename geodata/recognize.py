@@ -50,7 +50,7 @@ from geodata.lexicons import phrases, word_set
 from geodata.normalize import (ARABIC_DIACRITICS, LATIN_ARTICLES, LIST_GAPS, arabic_clitic_readings,
                                fold_arabic_word, fold_latin_word, is_arabic, is_ordinary_word, list_gap,
                                loose_arabic_word, loose_latin_word, split_words)
-from geodata.place import Place
+from geodata.place import IMPORTANT_POPULATION, Place
 from geodata.schema import Mention
 from geodata.sentences import sentence_spans
 from geodata.tagger import PlaceTagger
@@ -59,7 +59,6 @@ MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
 _DOUBLED = re.compile(r"(.)\1+")
 _GLUE = re.compile(r"[\s\-‐–ـ'’ʿ]*")  # what may stand between the words of one name
-IMPORTANT_POPULATION = 50_000  # places this large are named often enough not to need a trigger
 
 
 def _load_triggers() -> dict:
@@ -714,7 +713,7 @@ class NeighbourhoodContext:
     supported neighbourhood of the same city."""
 
     def __init__(self, recognizer: "Recognizer"):
-        from geodata.resolve import km
+        from geodata.earth import km
         from geodata.sources.neighbourhoods import neighbourhood_city
 
         self._km = km

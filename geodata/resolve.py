@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import math
 
-from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
-
+from geodata.earth import km
 from geodata.gazetteer import Gazetteer
 from geodata.place import Place
 from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
-from geodata.weights import WEIGHTS, ResolutionWeights
+from geodata.weights import KIND_SCORES, WEIGHTS, ResolutionWeights
 
 LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
                   "neighbourhood", "facility"}
@@ -40,14 +39,6 @@ CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
 UNCERTAIN_CONFIDENCE = 0.45  # the highest confidence of a place the tagger doubts (probability < review line)
 POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
-
-
-def km(a: Place, b: Place) -> float:
-    """Great-circle distance in km. Inlined haversine: geopy's distance objects cost ~50 µs each,
-    and scoring compares every candidate with every anchor (tests check it against geopy)."""
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def precision_of(place: Place, trigger_kind: str) -> int:
@@ -128,20 +119,21 @@ class Resolver:
     @staticmethod
     def _kind_score(p: Place, trigger_kind: str, n_kinds: int) -> float:
         k = p.kind
-        if k == "neighbourhood":
+        if k == "neighbourhood" and trigger_kind == "neighbourhood":
             # The recogniser keeps a neighbourhood only where the text supports it; "حي X",
             # "the X district" then mean it rather than a namesake town.
-            return 5.0 if trigger_kind == "neighbourhood" else 2.0 if trigger_kind in LOCAL_TRIGGERS else 1.0
+            return KIND_SCORES.score("neighbourhood_trigger", k)
         if trigger_kind in LOCAL_TRIGGERS:
-            return {"locality": 2.0, "city": 2.0, "subdistrict": 0.8, "district": 0.2, "area": 0.5}.get(k, -1.0)
+            return KIND_SCORES.score("local_trigger", k)
         if trigger_kind in REGIONAL_TRIGGERS:
-            return {"governorate": 3.0, "district": 1.0, "area": 1.0, "country": 1.0}.get(k, -1.0)
+            return KIND_SCORES.score("regional_trigger", k)
         if trigger_kind in ("district", "subdistrict"):
-            return {"district": 3.0, "subdistrict": 2.5}.get(k, 0.0)
+            return KIND_SCORES.score("unit_trigger", k)
         if trigger_kind == "area":
-            return 3.0 if k == "area" else 0.0
-        return {"governorate": 1.5 if n_kinds > 1 else 1.0, "area": 2.0, "country": 1.0, "locality": 1.0,
-                "city": 1.0, "district": 0.5, "subdistrict": 0.3}.get(k, 0.0)
+            return KIND_SCORES.score("area_trigger", k)
+        if k == "governorate" and n_kinds > 1:
+            k = "governorate_among_other_kinds"
+        return KIND_SCORES.score("no_trigger", k)
 
     def resolve(self, text: str, mentions: list[Mention]) -> list[Resolution]:
         contexts = self._context_units(mentions, text)

@@ -10,6 +10,7 @@ with the reason so an analyst can see why a place did not become an incident loc
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 
 from geodata.gazetteer import NameEntry
@@ -142,3 +143,12 @@ class Location:
 
 
 _LOCATION_FIELDS = tuple(f.name for f in fields(Location))
+
+
+def decode_location(cell) -> dict | None:
+    """A stored row's `location` cell as the Location's dict: JSON text decoded, a dict as it is,
+    None when the cell is empty. The one place stored location JSON is read (review queue,
+    dashboard, backfill loading)."""
+    if isinstance(cell, str):
+        return json.loads(cell) if cell else None
+    return cell

@@ -1,8 +1,10 @@
 """Turn the bytes users hand us into text: encodings, binary files, HTML.
 
 UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such; other bytes are tried as
-Windows-1256 (Arabic) when that yields mostly Arabic letters, else as Latin-1. Binary files and
-HTML are recognised; HTML is reduced to its visible text.
+Windows-1256 (Arabic) when that yields mostly Arabic letters, else as Latin-1 (`detect_encoding`,
+the one rule for a file read whole or, by the backfill, as a stream; `decode_bytes(..., guess=True)`
+asks charset-normalizer for better than Latin-1, as a fetched page does). Binary files and HTML are
+recognised; HTML is reduced to its visible text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from typing import Callable, Iterable, NamedTuple
 
 from geodata.normalize import ARABIC_LETTERS
 
@@ -54,30 +57,61 @@ def looks_like_html(text: str) -> bool:
     return len(_HTML_HINT.findall(text[:20000])) >= 2
 
 
-def decode_bytes(data: bytes, name: str = "<input>") -> tuple[str, str]:
-    """(text, encoding used). Raises UnreadableInput for binary data."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise UnreadableInput(f"{name}: UTF-16 byte-order mark but undecodable ({exc})") from exc
-    sample = data[:65536]
-    if b"\x00" in sample:
+class Encoding(NamedTuple):
+    """How to decode some bytes: `bytes[skip:].decode(codec, errors)`."""
+
+    codec: str
+    errors: str = "strict"
+    skip: int = 0  # a byte-order mark's bytes
+
+
+HEAD_BYTES = 65536  # where a byte-order mark and NUL bytes are looked for
+
+
+def detect_encoding(head: bytes, chunks: Callable[[], Iterable[bytes]] | None = None,
+                    name: str = "<input>") -> Encoding:
+    """The encoding of some bytes: `head` is their first HEAD_BYTES (or all of them), `chunks()` gives
+    all of them again, in pieces cut at b"\n" (a file read line by line; default: `head` is all).
+    A BOM, else UTF-8 if every byte is, else Windows-1256 when most high characters read as Arabic
+    letters, else Latin-1. Raises UnreadableInput for binary data (NUL bytes in the head)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return Encoding("utf-8", "replace", 3)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Encoding("utf-16")
+    if b"\x00" in head[:HEAD_BYTES]:
         raise UnreadableInput(f"{name}: looks like a binary file (contains NUL bytes), not text")
+    chunks = chunks or (lambda: (head,))
     try:
-        return data.decode("utf-8"), "utf-8"
+        for raw in chunks():
+            raw.decode("utf-8")
+        return Encoding("utf-8")
     except UnicodeDecodeError:
         pass
-    as_arabic = data.decode("cp1256", errors="replace")
-    high = [c for c in as_arabic if ord(c) > 127]
-    if high and sum(1 for c in high if ARABIC_LETTERS.match(c)) / len(high) > 0.6:
-        return as_arabic, "cp1256"
+    high = arabic = 0
+    for raw in chunks():
+        chars = [c for c in raw.decode("cp1256", errors="replace") if ord(c) > 127]
+        high += len(chars)
+        arabic += sum(1 for c in chars if ARABIC_LETTERS.match(c))
+    return Encoding("cp1256", "replace") if high and arabic / high > 0.6 else Encoding("latin-1")
+
+
+def decode_bytes(data: bytes, name: str = "<input>", guess: bool = False) -> tuple[str, str]:
+    """(text, encoding used) by `detect_encoding`; with `guess`, charset-normalizer's best reading
+    instead of its last resort, Latin-1. Raises UnreadableInput for binary data."""
+    enc = detect_encoding(data, name=name)
+    if enc.skip:
+        return data[enc.skip:].decode(enc.codec, enc.errors), "utf-8-sig"
     try:
-        return data.decode("latin-1"), "latin-1"
-    except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes every byte
-        raise UnreadableInput(f"{name}: not UTF-8, Windows-1256 or Latin-1 ({exc})") from exc
+        text = data.decode(enc.codec, enc.errors)
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{name}: UTF-16 byte-order mark but undecodable ({exc})") from exc
+    if guess and enc.codec == "latin-1":
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is not None:
+            return str(best), best.encoding
+    return text, enc.codec
 
 
 def read_text_file(path: str, max_bytes: int = 60_000_000) -> tuple[str, str]:

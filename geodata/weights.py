@@ -1,7 +1,9 @@
-"""The resolver's scoring weights, in one named structure loaded from `geodata/data/weights.json`.
+"""The resolver's scoring weights, in named structures loaded from `geodata/data/weights.json`.
 
-`bench/fit_weights.py` refits them on development data and writes the file; the resolver reads
-them through `WEIGHTS` and never hard-codes a score.
+`WEIGHTS` (`ResolutionWeights`): what each piece of evidence adds to a candidate's score;
+`bench/fit_weights.py` refits them on development data and writes the file. `KIND_SCORES`
+(`KindScores`, the file's `kind_scores`): what the trigger word before a name says of each kind of
+place; set by hand, kept as they are by a refit. The resolver never hard-codes a score.
 """
 
 from __future__ import annotations
@@ -32,16 +34,39 @@ class ResolutionWeights:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "ResolutionWeights":
-        if path is None:
-            text = resources.files("geodata").joinpath("data/weights.json").read_text(encoding="utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = _read(path)
         names = {f.name for f in fields(cls)}
         return cls(**{k: float(v) for k, v in data.items() if k in names})
 
     def save(self, path: str | Path, about: str) -> None:
-        Path(path).write_text(json.dumps({"_about": about, **asdict(self)}, indent=2) + "\n", encoding="utf-8")
+        """Write the weights, with the hand-set kind scores of the file as they are."""
+        data = {"_about": about, **asdict(self), "kind_scores": _read(None)["kind_scores"]}
+        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class KindScores:
+    """Score of a candidate place's kind given the trigger word before the name: one table per
+    class of trigger (the resolver decides the class), each place kind -> score, `other` for a kind
+    the table does not name."""
+
+    tables: dict[str, dict[str, float]]
+
+    def score(self, table: str, kind: str) -> float:
+        t = self.tables[table]
+        return t[kind] if kind in t else t["other"]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "KindScores":
+        data = _read(path)["kind_scores"]
+        return cls({name: {k: float(v) for k, v in t.items()} for name, t in data.items() if not name.startswith("_")})
+
+
+def _read(path: str | Path | None) -> dict:
+    if path is None:
+        return json.loads(resources.files("geodata").joinpath("data/weights.json").read_text(encoding="utf-8"))
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 WEIGHTS = ResolutionWeights.load()
+KIND_SCORES = KindScores.load()

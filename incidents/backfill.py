@@ -40,7 +40,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from geodata.normalize import ARABIC_LETTERS
+from geodata.schema import decode_location
+from geodata.textio import HEAD_BYTES, UnreadableInput, detect_encoding
 from incidents import articles as _articles
 from incidents.articles import Article, ArticleError, read_text_article
 from incidents.extract import Incident, extract
@@ -136,31 +137,19 @@ def _open(path: str):
 
 # ---- planning (on a worker) ------------------------------------------------------------------------
 def _encoding(path: str) -> tuple[str, str, int]:
-    """(codec, errors, bytes to skip) as `geodata.textio.decode_bytes` decides for the whole file:
-    a BOM, else UTF-8 if every byte is, else Windows-1256 when most high characters read as Arabic
-    letters, else Latin-1. Raises ArticleError for a binary file."""
+    """(codec, errors, bytes to skip) of the whole file, by `geodata.textio.detect_encoding` (the
+    rule `ingest` reads a file with), read as a stream. Raises ArticleError for a binary file."""
     with _open(path) as f:
-        head = f.read(65536)
-        if head.startswith(b"\xef\xbb\xbf"):
-            return "utf-8", "replace", 3
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16", "strict", 0
-        if b"\x00" in head:
-            raise ArticleError(f"{path}: looks like a binary file (contains NUL bytes), not text")
-        f.seek(0)
+        head = f.read(HEAD_BYTES)
+
+        def lines():
+            f.seek(0)
+            return f
+
         try:
-            for raw in f:
-                raw.decode("utf-8")
-            return "utf-8", "strict", 0
-        except UnicodeDecodeError:
-            pass
-        f.seek(0)
-        high = arabic = 0
-        for raw in f:
-            chars = [c for c in raw.decode("cp1256", errors="replace") if ord(c) > 127]
-            high += len(chars)
-            arabic += sum(1 for c in chars if ARABIC_LETTERS.match(c))
-    return ("cp1256", "replace", 0) if high and arabic / high > 0.6 else ("latin-1", "strict", 0)
+            return tuple(detect_encoding(head, lines, path))
+        except UnreadableInput as exc:
+            raise ArticleError(str(exc)) from exc
 
 
 def _lines(f, codec: str, errors: str, pos: int, counter: list[int]) -> Iterator[str]:
@@ -651,7 +640,7 @@ def _incident(r: dict, a: Article) -> Incident:
     return Incident(article_id=r["article_id"], group=r["group"], date=r["date"].isoformat() if r["date"] else None,
                     time_precision=r["time_precision"], event_type=r["event_type"],
                     sub_event_type=r["sub_event_type"], actors=json.loads(r["actors"]), fatalities=r["fatalities"],
-                    location=json.loads(r["location"]), passage=r["passage"], passage_start=r["passage_start"],
+                    location=decode_location(r["location"]), passage=r["passage"], passage_start=r["passage_start"],
                     passage_end=r["passage_end"], place_start=r["place_start"], place_end=r["place_end"],
                     article=a.meta(), evidence=json.loads(r["evidence"]), source_kind=r["source_kind"])
 

@@ -215,7 +215,7 @@ def _dates_for(place_pos: int, nth: int, count: int, s: int, e: int, text: str, 
 
 def extract(article: Article, geoparser) -> list[Incident]:
     if len(article.text) - article.body_start > PART_CHARS:  # a long article: in parts, linear time
-        return extract_in_parts(article, geoparser, extract)
+        return _drop_coarse_duplicates(extract_in_parts(article, geoparser, extract))
     text = article.text
     body = article.body_start
     aid, meta = article.id, article.meta()  # hashed once, not once per incident

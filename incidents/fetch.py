@@ -407,14 +407,7 @@ def decode_html(body: bytes, content_type: str = "", url: str = "<page>") -> tup
             return body.decode(declared), declared
         except UnicodeDecodeError:
             pass  # a lying header: guess below
-    text, enc = decode_bytes(body, url)
-    if enc == "latin-1":  # decode_bytes' last resort: ask charset-normalizer for better
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body).best()
-        if best is not None:
-            return str(best), best.encoding
-    return text, enc
+    return decode_bytes(body, url, guess=True)  # better than Latin-1 if charset-normalizer knows
 
 
 def absolute(base: str, link: str) -> str:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from geodata.resolve import km
+from geodata.earth import km
 
 DAY_WINDOW = 1  # days between two reports of one event, at most
 DEFAULT_RADIUS_KM = {1: 2.0, 2: 5.0}  # uncertainty when the place has no radius of its own

@@ -47,9 +47,8 @@ def part_bounds(text: str, start: int, limit: int = PART_CHARS) -> list[tuple[in
 
 def extract_in_parts(article, geoparser, extract_part, limit: int = PART_CHARS) -> list:
     """The incidents of a long article: `extract_part(part_article, geoparser)` on each part,
-    offsets and identity moved back to `article` (see the module's docstring)."""
-    from incidents.extract import _drop_coarse_duplicates
-
+    offsets and identity moved back to `article` (see the module's docstring). The caller drops
+    what the whole article makes redundant (extract's coarse duplicates)."""
     text, body = article.text, article.body_start
     heading = text[:body] if body <= MAX_HEADING else ""
     meta, aid = article.meta(), article.id
@@ -69,4 +68,4 @@ def extract_in_parts(article, geoparser, extract_part, limit: int = PART_CHARS) 
                 loc["start"] += shift
                 loc["end"] += shift
             out.append(inc)
-    return _drop_coarse_duplicates(out)
+    return out

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from geodata.earth import NEAR_SYRIA, SYRIA_BOX
 from incidents.present import EVENT_COLOURS, OTHER_COLOUR, colour, passage_html, radius_km
 from incidents.words import Words, report_words
 
 PDF_PASSAGES = 200  # the PDF prints passages for this many events, a table row for the others
 CANVAS_ABOVE = 2000  # markers on one canvas (not one SVG element each) above this many
-SYRIA_BOX = (35.3, 32.0, 42.7, 37.6)  # west, south, east, north: what counts for the map's first view
 FONTS = {  # weight -> a font with Latin and Arabic glyphs (Debian: fonts-dejavu-core), subset and inlined
     400: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     700: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -279,10 +279,10 @@ def timeline_svg(w: Words, events: list[Event], width: int = 680) -> str:
 def view_box(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
     """(west, south, east, north) showing the points inside Syria's box: with 50 or more, their
     2nd-98th percentiles (a far outlier never zooms the map out); the country when none is inside."""
-    w0, s0, e0, n0 = SYRIA_BOX
+    w0, s0, e0, n0 = NEAR_SYRIA.west, NEAR_SYRIA.south, NEAR_SYRIA.east, NEAR_SYRIA.north
     pts = [(lon, lat) for lon, lat in points if w0 <= lon <= e0 and s0 <= lat <= n0]
     if not pts:
-        return 35.6, 32.3, 42.4, 37.35
+        return SYRIA_BOX.west, SYRIA_BOX.south, SYRIA_BOX.east, SYRIA_BOX.north
     lons, lats = sorted(p[0] for p in pts), sorted(p[1] for p in pts)
     cut = int(len(pts) * 0.02) if len(pts) >= 50 else 0
     west, east = lons[cut], lons[-1 - cut]

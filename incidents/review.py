@@ -15,8 +15,9 @@ import json
 import os
 from datetime import date
 
+from geodata.earth import LatLon, km
 from geodata.place import DUPLICATE_KM
-from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location
+from geodata.schema import NOT_IN_GAZETTEER, WRONG_CONTEXT, Location, decode_location
 from incidents.store import IncidentFilter, Store, location_columns
 
 # the queues: "pending" (Needs review) = review_status "auto" with at least one reason to look at it;
@@ -38,8 +39,7 @@ def default_reviewer() -> str:
 
 # ---- what needs attention ---------------------------------------------------------------------------
 def _location(row: dict) -> dict:
-    loc = row.get("location")
-    return json.loads(loc) if isinstance(loc, str) else (loc or {})
+    return decode_location(row.get("location")) or {}
 
 
 # Why an incident needs an analyst: a code with its parameters ({"code": "coarse_precision",
@@ -130,14 +130,12 @@ def same_place(chosen: dict, alt: dict) -> bool:
     """Is a runner-up the chosen place under another entry: the same id, a duplicate entry of the
     same name within SAME_PLACE_KM, or the administrative unit named after the chosen town (or the
     town a chosen unit is named after) in the same governorate? Such a runner-up is no doubt."""
-    from geopy.distance import great_circle
-
     if alt.get("id") and alt.get("id") == chosen.get("id"):
         return True
     if not _name_keys(chosen) & _name_keys(alt):
         return False
     if None not in (chosen.get("lat"), chosen.get("lon"), alt.get("lat"), alt.get("lon")) and \
-            great_circle((chosen["lat"], chosen["lon"]), (alt["lat"], alt["lon"])).km <= SAME_PLACE_KM:
+            km(LatLon(chosen["lat"], chosen["lon"]), LatLon(alt["lat"], alt["lon"])) <= SAME_PLACE_KM:
         return True
     return (_is_admin(alt) != _is_admin(chosen)) and bool(alt.get("admin1")) and alt.get("admin1") == chosen.get("admin1")
 

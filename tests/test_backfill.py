@@ -175,3 +175,37 @@ def test_load_equals_ingest_and_loading_twice_changes_nothing(backfilled, new_db
     assert main(["load", str(out), "--db", load_db, "--quiet"]) == 0
     assert "7 unchanged" in capsys.readouterr().out
     assert _dump(load_db) == first
+
+
+@pytest.mark.parametrize("data, codec", [
+    ("قصف على سراقب\nثم على إدلب\n".encode("utf-8"), "utf-8"),
+    (b"\xef\xbb\xbf" + "قصف على سراقب\n".encode("utf-8"), "utf-8-sig"),
+    ("قصف على بلدة سراقب\nوأريحا\n".encode("cp1256"), "cp1256"),
+    ("Bombardement à Saraqib\net à Ariha\n".encode("latin-1"), "latin-1"),
+    ("قصف على سراقب\n".encode("utf-16"), "utf-16"),
+])
+def test_the_backfill_reads_a_file_in_the_encoding_ingest_reads_it_in(tmp_path, data, codec):
+    from geodata.textio import decode_bytes
+    from incidents.backfill import _encoding
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(data)
+    text, used = decode_bytes(data, str(path))
+    assert used == codec
+    streamed, errors, skip = _encoding(str(path))
+    assert data[skip:].decode(streamed, errors) == text
+    assert "سراقب" in text or "Saraqib" in text  # read as what was written, not only "no error"
+
+
+def test_the_backfill_refuses_a_binary_file_as_ingest_does(tmp_path):
+    from geodata.textio import UnreadableInput, decode_bytes
+    from incidents.backfill import _encoding
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(ArticleError, match="binary file"):
+        _encoding(str(path))
+    with pytest.raises(UnreadableInput, match="binary file"):
+        decode_bytes(path.read_bytes(), str(path))
+    path.write_bytes(b"text, not binary\n")
+    assert _encoding(str(path))[0] == "utf-8"  # the same reader takes a text file

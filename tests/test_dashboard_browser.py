@@ -22,15 +22,27 @@ pytestmark = [pytest.mark.shared, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-SETTLED_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
-    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && !document.querySelector('[data-stale="true"]'); }"""
+SETTLED_JS = """(quietMs) => { const app = document.querySelector('[data-testid="stApp"]');
+    const now = performance.now();
+    const idle = !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-stale="true"]');
+    if (!idle || window.__idleSince === undefined) { window.__idleSince = idle ? now : undefined; return false; }
+    return now - window.__idleSince >= quietMs; }"""
+MAP_STILL_JS = "() => !!window.map && !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')"
 
 
-def settled(page, timeout: int = 60_000) -> None:
-    """Wait until Streamlit's script run is over and no element on the page is stale: the page a
-    user would act on (a click during a rerun can land on the old copy of a widget)."""
-    page.wait_for_function(SETTLED_JS, timeout=timeout)
+def settled(page, timeout: int = 60_000, quiet_ms: int = 500) -> None:
+    """Wait until Streamlit's script run is over and no element on the page is stale, and has stayed
+    so for `quiet_ms` (a component reporting back, e.g. the map its view, starts another run a
+    moment after the first ends): the page a user would act on (a click during a rerun can land on
+    the old copy of a widget)."""
+    page.evaluate("() => { delete window.__idleSince; }")
+    page.wait_for_function(SETTLED_JS, arg=quiet_ms, timeout=timeout)
+
+
+def map_still(frame, timeout: int = 30_000) -> None:
+    """Wait until the Leaflet map in `frame` is drawn and neither zooming nor animating clusters."""
+    frame.wait_for_function(MAP_STILL_JS, timeout=timeout)
 
 
 HOSTILE = ("<script>window.__pwned='title'</script>\n\n21 سبتمبر 2020\n"
@@ -203,7 +215,7 @@ def test_hostile_article_never_runs_script(server, browser):
     page.wait_for_selector(".incident-passage", timeout=30_000)
     assert "onerror" in page.locator(".incident-passage").first.inner_text()  # shown as text
     assert page.get_by_text("<script>window.__pwned='title'</script>").count() >= 1  # the title, as text
-    time.sleep(1)
+    settled(page)  # every script the page would run has had its chance
     for f in page.frames:
         assert f.evaluate("window.__pwned === undefined"), f.url
     page.close()
@@ -211,13 +223,13 @@ def test_hostile_article_never_runs_script(server, browser):
 
 def test_click_and_filter_keep_the_map_view(server, browser):
     page, frame = _open(browser, server)
-    time.sleep(1.5)  # a settled page, as a user's is: the first rerun (the map reporting its view) is over
+    settled(page)  # a settled page, as a user's is: the first rerun (the map reporting its view) is over
     frame.evaluate("() => window.map.setView([35.8625, 36.8006], 12, {animate: false})")  # Saraqib
     # a marker drawn inside the view (a hidden path of a clustered marker does not count)
     frame.wait_for_function("""() => { let ok = false; window.map.eachLayer(l => {
         if (l instanceof L.CircleMarker && !(l instanceof L.Circle) && l._map
             && window.map.getBounds().contains(l.getLatLng())) ok = true; }); return ok; }""", timeout=30_000)
-    time.sleep(0.5)
+    map_still(frame)
     xy = frame.evaluate("""() => { let p = null; window.map.eachLayer(l => {
         if (!p && l instanceof L.CircleMarker && !(l instanceof L.Circle)
             && window.map.getBounds().contains(l.getLatLng())) {
@@ -227,7 +239,7 @@ def test_click_and_filter_keep_the_map_view(server, browser):
     box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])  # a real click on the marker
     page.wait_for_selector(".incident-passage", timeout=30_000)
-    time.sleep(1)
+    settled(page)
     assert frame.evaluate("() => window.map.getZoom()") == 12  # no reload, no reset
     page.get_by_text("Location precision").scroll_into_view_if_needed()
     box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Event type").locator("input")
@@ -235,7 +247,7 @@ def test_click_and_filter_keep_the_map_view(server, browser):
     box.fill("Battles")
     page.keyboard.press("Enter")
     page.wait_for_function("location.search.includes('type=Battles')", timeout=30_000)
-    time.sleep(1)
+    settled(page)
     assert frame.evaluate("() => window.map.getZoom()") == 12
     page.close()
 
@@ -256,7 +268,8 @@ def test_first_view_fits_the_filtered_incidents_not_the_world(server, browser):
     assert s < 33 and n > 37 and w < 36 and e > 42  # all of it: nothing is filtered
     page.close()
     page, frame = _open_filtered(browser, server + "?gov=Idlib", 12)
-    time.sleep(1)
+    settled(page)
+    map_still(frame)
     s, w, n, e, zoom = frame.evaluate(VIEW)
     pts = _incident_points(frame)
     assert pts and all(s <= lat <= n and w <= lon <= e for lat, lon in pts)  # every incident in view
@@ -331,9 +344,9 @@ def test_player_steps_through_time(server, browser):
 
 def test_drawing_a_region_filters_by_it(server, browser):
     page, frame = _open_filtered(browser, server + "?gov=Idlib", 12)
-    time.sleep(1.5)
+    settled(page)
     frame.evaluate("() => window.map.setView([35.8625, 36.8006], 11, {animate: false})")  # around Saraqib
-    time.sleep(0.5)
+    map_still(frame)
     frame.locator(".area-draw a.draw-rect").click()
     box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     corners = frame.evaluate("""() => { const r = window.map.getContainer().getBoundingClientRect();

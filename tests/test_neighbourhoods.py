@@ -31,7 +31,7 @@ import pytest
 from geodata.build import detect_source
 from geodata.gazetteer import Gazetteer
 from geodata.geoparser import Geoparser
-from geodata.resolve import km
+from geodata.earth import km
 from geodata.sources.neighbourhoods import CITIES, import_neighbourhoods, neighbourhood_city
 
 pytestmark = pytest.mark.shared
@@ -173,6 +173,7 @@ def test_a_list_shares_its_trigger_word(geoparser):
 def test_the_citys_countryside_is_no_support(geoparser):
     res = geoparser.parse("Shelling hit al-Mashhad in the western countryside of Aleppo.")
     assert not any(nbhd(r) for r in res)
+    assert any(r.text == "al-Mashhad" and r.place is not None for r in res)  # read, as the village
 
 
 def test_ordinary_word_needs_a_trigger_or_the_city_beside_it(geoparser):

@@ -41,7 +41,7 @@ def test_resolver_distance_agrees_with_geopy():
     from geopy.distance import great_circle
 
     from geodata.place import Place
-    from geodata.resolve import km
+    from geodata.earth import km
 
     a = Place("a", "A", "", 35.7, 36.5, "locality")
     b = Place("b", "B", "", 39.9, 32.85, "city")

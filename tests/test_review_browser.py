@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from test_dashboard_browser import browser, ingested_home, serving, settled  # noqa: F401 (browser: a fixture)
+from test_dashboard_browser import browser, ingested_home, map_still, serving, settled  # noqa: F401 (browser: a fixture)
 
 pytestmark = [pytest.mark.shared, pytest.mark.browser]
 REVIEWER = "Layla Test"
@@ -130,7 +130,8 @@ def test_the_review_view_fetches_nothing_from_the_network_without_a_tile_layer(s
         frame = page.locator(MAP_IFRAME).element_handle().content_frame()
         frame.wait_for_function("() => window.map && window.map.getSize().x > 0", timeout=30_000)
         frame.wait_for_selector("path.leaflet-interactive", timeout=30_000)  # outlines and markers drawn
-        time.sleep(2)  # tiles would have been asked for by now
+        settled(page)  # the page and the map drawn and still: tiles would have been asked for by now
+        map_still(frame)
         assert local and outside == [], outside
         assert frame.locator("img.leaflet-tile").count() == 0
     finally:
@@ -145,7 +146,8 @@ def test_click_to_place_on_the_small_map_then_undo(site, browser):
     page.wait_for_selector(MAP_IFRAME, timeout=30_000)
     frame = page.locator(MAP_IFRAME).element_handle().content_frame()
     frame.wait_for_function("() => window.map && window.map.getSize().x > 0", timeout=30_000)
-    time.sleep(1)  # the map settled
+    settled(page)
+    map_still(frame)  # the map settled
     size = frame.evaluate("() => { const s = window.map.getSize(); return [s.x, s.y]; }")
     x, y = int(size[0] * 0.25), int(size[1] * 0.3)  # away from the markers in the centre
     want = frame.evaluate(f"() => {{ const ll = window.map.containerPointToLatLng([{x}, {y}]); "

@@ -231,3 +231,53 @@ def test_readers_do_not_wait_for_a_writer(db_url):
     with Store(db_url, readonly=True) as reader:
         assert reader.counts()["incidents"] == 2
     writer.close()
+
+
+def _schema(db_url) -> list:
+    """What the schema is, as each backend describes it (tables, columns, indexes)."""
+    from incidents.store import open_backend
+
+    backend = open_backend(db_url)
+    con = backend.connect()
+    try:
+        if backend.dialect == "sqlite":
+            return con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        return con.execute("SELECT table_name, column_name, data_type, column_default, is_nullable, "
+                           "generation_expression FROM information_schema.columns WHERE table_schema = 'public' "
+                           "ORDER BY table_name, ordinal_position").fetchall() + \
+            con.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                        "ORDER BY indexname").fetchall()
+    finally:
+        backend.release(con)
+
+
+def test_a_store_at_every_earlier_version_upgrades_to_the_schema_of_a_new_one(db_url, tmp_path):
+    from incidents.store import open_backend
+    from incidents.store.migrations import STEPS
+
+    dialect = "sqlite" if "://" not in db_url else "postgresql"
+    steps = STEPS[dialect]
+    fresh = str(tmp_path / "fresh.sqlite") if dialect == "sqlite" else db_url
+    assert main(["db", "upgrade", "--db", fresh]) == 0
+    want = _schema(fresh)
+    assert any("incidents" in map(str, row) for row in want) and len(want) > 10
+    earlier = range(min(steps), SCHEMA_VERSION)
+    assert list(earlier)  # each backend has one at least
+    for version in earlier:
+        db = str(tmp_path / f"v{version}.sqlite") if dialect == "sqlite" else db_url
+        if dialect == "postgresql":  # one database: emptied for each earlier version
+            import psycopg
+
+            with psycopg.connect(db_url, autocommit=True) as raw:
+                raw.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        backend = open_backend(db)
+        con = backend.connect()
+        for v in range(min(steps), version + 1):
+            steps[v](con)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
+        (con.raw if dialect == "postgresql" else con).commit()
+        backend.release(con)
+        with pytest.raises(SchemaOutdated):
+            Store(db)
+        assert main(["db", "upgrade", "--db", db]) == 0
+        assert _schema(db) == want, f"{dialect}: a store at version {version}, upgraded"
