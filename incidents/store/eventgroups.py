@@ -62,6 +62,8 @@ class EventGroups(Part):
         frontier = list(start.values()) + probes
         probed = set()  # incidents alike in all that `candidates` reads have the same candidates
         widest: dict = {}  # date window -> the widest radius stored in it (unchanged while regrouping)
+        queried: dict = {}  # a search's parameters -> its rows (incidents that differ only in what
+        read: dict[str, Member] = {}  # `candidates` reads, such as their type, search alike); rows read
         while frontier:
             found = []
             for f in frontier:
@@ -76,9 +78,14 @@ class EventGroups(Part):
                 if alike in probed:
                     continue
                 probed.add(alike)
-                for r in self._candidate_rows(con, f, widest):
-                    c = Member.from_row(r)
-                    if c.uid not in known and candidates(f, c):
+                for r in self._candidate_rows(con, f, widest, queried):
+                    uid = r["uid"]
+                    if uid in known:  # most rows: the neighbourhood found so far
+                        continue
+                    c = read.get(uid)
+                    if c is None:
+                        c = read[uid] = Member.from_row(r)
+                    if candidates(f, c):
                         known[c.uid], current[c.uid] = c, r["event_group"]
                         found.append(c)
             frontier = found
@@ -102,9 +109,10 @@ class EventGroups(Part):
                         [(own_group(m), m.uid) for m in start.values()])
         self.regroup(con, start, probes=[])
 
-    def _candidate_rows(self, con, m: Member, widest: dict) -> list:
+    def _candidate_rows(self, con, m: Member, widest: dict, queried: dict) -> list:
         """Stored incidents that may be candidates of m: its date window, and its place or its box.
-        `widest` caches the widest radius per date window for one regrouping."""
+        `widest` caches the widest radius per date window and `queried` the rows per search, for one
+        regrouping (nothing is written before it ends)."""
         kinds = ", ".join("?" * len(GROUPED_KINDS))
         window = date_window(m)
         if window is None:
@@ -121,5 +129,8 @@ class EventGroups(Part):
             sql, more = self.backend.box_condition("", *box.box)
             where += " OR " + sql
             params += more
-        sql = f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE {where})"
-        return con.execute(sql, params).fetchall()
+        key = tuple(params)
+        if key not in queried:
+            queried[key] = con.execute(f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE {where})",
+                                       params).fetchall()
+        return queried[key]
