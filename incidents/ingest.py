@@ -112,8 +112,8 @@ def _extracted(articles, geoparser, workers: int, gazetteer: str | None):
         yield from pool.imap(_worker_extract, articles, chunksize=8)
 
 
-BATCH_ARTICLES = 500  # new articles stored in one transaction, at most…
-BATCH_SECONDS = 5.0  # …and at most this long after the first of them was extracted
+BATCH_ARTICLES = 200  # new articles stored in one transaction, at most…
+BATCH_SECONDS = 1.0  # …and at most this long after the first of them was extracted (a reader sees progress)
 
 
 def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, str], None] | None = None,
