@@ -37,10 +37,13 @@ _ARABIC_FOLD = str.maketrans({
 }) | DIGITS
 _ARABIC_LOOSE = str.maketrans({"ص": "س", "ط": "ت", "ض": "د", "ظ": "ز", "ذ": "ز", "ث": "ت", "ة": "ه", "خ": "ح"})
 _ARABIC_INNER_VOWELS = re.compile("(?<=.)[اوي]")
+_REPEATS = re.compile(r"(.)\1+")
 
 # Proclitics that attach to a place name in running Arabic text, longest first.
 ARABIC_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "فب", "فل",
                      "و", "ف", "ب", "ل", "ك")
+
+_PROCLITICS_SHORTEST_FIRST = sorted(ARABIC_PROCLITICS, key=len)
 
 LATIN_ARTICLES = frozenset({"al", "el", "il", "ul", "ad", "ed", "as", "es", "an", "en", "ar", "er",
                             "at", "et", "az", "ez", "ash", "esh", "ath", "adh", "ag", "al'"})
@@ -74,7 +77,7 @@ def loose_arabic_word(word: str) -> str:
     and doubled letters folded away."""
     w = fold_arabic_word(word).translate(_ARABIC_LOOSE)
     w = _ARABIC_INNER_VOWELS.sub("", w)
-    return re.sub(r"(.)\1+", r"\1", w)
+    return _REPEATS.sub(r"\1", w)
 
 
 def arabic_clitic_readings(word: str) -> list[tuple[int, str]]:
@@ -82,9 +85,10 @@ def arabic_clitic_readings(word: str) -> list[tuple[int, str]]:
     proclitic first: والموزرة → (0, والموزرة), (1, الموزرة), (3, موزرة)."""
     w = ARABIC_DIACRITICS.sub("", word)
     # offsets are into the original word: map each plain letter back to its position there
-    pos = [i for i, c in enumerate(word) if not ARABIC_DIACRITICS.match(c)] + [len(word)]
+    pos = range(len(word) + 1) if len(w) == len(word) else \
+        [i for i, c in enumerate(word) if not ARABIC_DIACRITICS.match(c)] + [len(word)]
     readings = [(0, w)]
-    for p in sorted(ARABIC_PROCLITICS, key=len):
+    for p in _PROCLITICS_SHORTEST_FIRST:
         if w.startswith(p) and len(w) - len(p) >= 3:
             rest = w[len(p):]
             if p.endswith("لل"):  # لل = لِ + الـ with the alef dropped

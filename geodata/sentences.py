@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_END = re.compile(r"(?<!\b[A-Z])(?<!\d)[.!?؟]+(?!\d)[\"'”»)\]]*|\n\s*\n|\n")
+# The look-ahead first lets the engine skip to the next candidate character instead of trying the
+# look-behinds at every position (the same matches, several times faster).
+_END = re.compile(r"(?=[.!?؟\n])(?:(?<!\b[A-Z])(?<!\d)[.!?؟]+(?!\d)[\"'”»)\]]*|\n\s*\n|\n)")
 
 
 @lru_cache(maxsize=4)  # the geoparser and the extractor split the same article

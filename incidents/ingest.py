@@ -2,12 +2,16 @@
 
 Used by `incidentmap ingest` and by the dashboard's "add an article". A file or row that cannot
 be read is reported with its name and skipped; the rest of the batch goes on; what is already
-stored is never lost (each article is its own transaction).
+stored is never lost. Articles new to the store are written a few hundred at a time, in one
+transaction with one regrouping of their events (Store.load_articles: the same store as saving them
+one by one, without a transaction and a neighbourhood search per article); an article already
+stored goes alone through Store.save_article (unchanged, or replaced with its reviews carried over).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 
 from incidents.articles import Article, ArticleError, iter_articles
@@ -50,6 +54,19 @@ class IngestSummary:
             return False
         self.count(res, incidents)
         return True
+
+    def save_new(self, store: Store, batch: list[tuple]) -> list:
+        """Save many articles not stored yet, [(article, incidents)], in one transaction; returns the
+        ones stored. When that fails, each is saved alone, so a bad one costs only itself."""
+        try:
+            results = store.load_articles(batch)
+        except Exception:  # nothing of the batch was written: one by one, each error on its own article
+            return [art for art, incidents in batch if self.save(store, art, incidents)]
+        for (art, incidents), res in zip(batch, results):
+            self.articles += 1
+            self.warnings += [f"{art.path or art.title or art.id}: {w}" for w in art.warnings]
+            self.count(res, incidents)
+        return [art for art, _ in batch]
 
     def count(self, res, incidents: list) -> None:
         """Count one stored article (its SaveResult and incidents)."""
@@ -95,15 +112,38 @@ def _extracted(articles, geoparser, workers: int, gazetteer: str | None):
         yield from pool.imap(_worker_extract, articles, chunksize=8)
 
 
+BATCH_ARTICLES = 200  # new articles stored in one transaction, at most…
+BATCH_SECONDS = 1.0  # …and at most this long after the first of them was extracted (a reader sees progress)
+
+
 def ingest_articles(articles, store: Store, geoparser, progress: Callable[[int, str], None] | None = None,
                     workers: int = 1, gazetteer: str | None = None) -> IngestSummary:
     s = IngestSummary()
+    batch: list[tuple] = []  # new articles waiting to be stored, in input order, keys distinct
+    started = 0.0
+
+    def flush():
+        for art in s.save_new(store, batch):
+            if progress:
+                progress(1, art.path or art.title)
+        batch.clear()
+
     for art, incidents, error in _extracted(articles, geoparser, workers, gazetteer):
+        if error is None and store.articles.stored_id(art.key) is None \
+                and all(art.key != a.key for a, _ in batch):
+            if not batch:
+                started = time.monotonic()
+            batch.append((art, incidents))
+            if len(batch) >= BATCH_ARTICLES or time.monotonic() - started >= BATCH_SECONDS:
+                flush()
+            continue
+        flush()  # everything before this one is stored first: the same order as one by one
         if isinstance(art, ArticleError):
             s.errors.append(error)
             continue
         if s.save(store, art, incidents, error) and progress:
             progress(1, art.path or art.title)
+    flush()
     return s
 
 

@@ -28,6 +28,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from importlib import resources
 
 from geodata.normalize import ARABIC_PROCLITICS, fold_arabic_letters, is_arabic, split_words
@@ -149,9 +150,13 @@ class _Table:
         out: list[Hit] = []
         first = self.first
         n = len(words)
-        if first.keys().isdisjoint(present):
-            n = 0  # no first word of any phrase in the text: only the patterns can match
-        for i in range(n):
+        opening = first.keys() & present  # the first words of phrases that the text holds
+        if opening:  # their positions, found in C: most words open no phrase
+            at = sorted(set(compress(range(n), map(opening.__contains__, keys))).union(
+                compress(range(n), map(opening.__contains__, lower))))
+        else:
+            at = ()  # no first word of any phrase in the text: only the patterns can match
+        for i in at:
             cands = first.get(keys[i]) or first.get(lower[i])
             if not cands:
                 continue

@@ -123,6 +123,11 @@ class Articles(Part):
         return [out[a.key] if latest[a.key][0] is a else SaveResult("unchanged", 0) for a, _ in items]
 
     # ---- reading ---------------------------------------------------------------------------------
+    def stored_id(self, key: str) -> str | None:
+        """The content hash (Article.id) of the article stored under `key`, or None when there is none."""
+        row = self.con.execute("SELECT id FROM articles WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
     def news(self) -> list[dict]:
         """Every stored article that incidents are extracted from (not ACLED imports), by key; each row
         rebuilds the Article exactly as it was read (incidents.articles.Article.from_stored)."""

@@ -62,6 +62,8 @@ class EventGroups(Part):
         frontier = list(start.values()) + probes
         probed = set()  # incidents alike in all that `candidates` reads have the same candidates
         widest: dict = {}  # date window -> the widest radius stored in it (unchanged while regrouping)
+        queried: dict = {}  # a search's parameters -> what it found (incidents that differ only in
+        read: dict = {}  # what `candidates` reads, such as their type, search alike); uid -> (Member, group)
         while frontier:
             found = []
             for f in frontier:
@@ -76,10 +78,9 @@ class EventGroups(Part):
                 if alike in probed:
                     continue
                 probed.add(alike)
-                for r in self._candidate_rows(con, f, widest):
-                    c = Member.from_row(r)
+                for c, group in self._candidate_rows(con, f, widest, queried, read):
                     if c.uid not in known and candidates(f, c):
-                        known[c.uid], current[c.uid] = c, r["event_group"]
+                        known[c.uid], current[c.uid] = c, group
                         found.append(c)
             frontier = found
         self._write_groups(con, partition(known.values(), links, alone), current)
@@ -102,9 +103,11 @@ class EventGroups(Part):
                         [(own_group(m), m.uid) for m in start.values()])
         self.regroup(con, start, probes=[])
 
-    def _candidate_rows(self, con, m: Member, widest: dict) -> list:
-        """Stored incidents that may be candidates of m: its date window, and its place or its box.
-        `widest` caches the widest radius per date window for one regrouping."""
+    def _candidate_rows(self, con, m: Member, widest: dict, queried: dict, read: dict) -> list:
+        """Stored incidents that may be candidates of m, as (Member, stored event group): its date
+        window, and its place or its box. For one regrouping (nothing is written before it ends),
+        `widest` caches the widest radius per date window, `queried` what each search found and
+        `read` each incident read, so that searches finding the same incident share it."""
         kinds = ", ".join("?" * len(GROUPED_KINDS))
         window = date_window(m)
         if window is None:
@@ -121,5 +124,13 @@ class EventGroups(Part):
             sql, more = self.backend.box_condition("", *box.box)
             where += " OR " + sql
             params += more
-        sql = f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE {where})"
-        return con.execute(sql, params).fetchall()
+        key = tuple(params)
+        if key not in queried:
+            found = []
+            for r in con.execute(f"SELECT {', '.join(MEMBER_COLUMNS)} FROM incidents WHERE {where})", params):
+                c = read.get(r["uid"])
+                if c is None:
+                    c = read[r["uid"]] = (Member.from_row(r), r["event_group"])
+                found.append(c)
+            queried[key] = found
+        return queried[key]
