@@ -110,6 +110,7 @@ class Recognizer:
         self.function_en = word_set("function_words_en.txt")
         self.function_ar = word_set("function_words_ar.txt")
         self.ordinary = word_set("ordinary_ar.txt") | word_set("ordinary_en.txt")
+        self.demonyms = word_set("demonyms_en.txt")
         self.given = word_set("given_names.txt")
         self.titles = word_set("person_cues.txt", "title")
         self.speech = word_set("person_cues.txt", "speech")
@@ -502,6 +503,9 @@ class Recognizer:
         strong_trigger = bool(m.trigger) and m.trigger_kind not in ("in", "direction")
         if nbhd is not None:
             strong_trigger = nbhd.strong
+        if not strong_trigger and " " not in m.text and not is_arabic(m.text) and \
+                "".join(w.exact for w in self.words(m.text)) in self.demonyms:
+            return None  # "Iraqi forces", "against Turkish troops": an adjective, not Al `Iraqi
         verdict = Verdict(True, strong_trigger=strong_trigger)
         if m.tier == "loose" and not (strong_trigger or m.conjoined):
             m.evidence.append("spelling variant without a trigger or a list: needs the sentence's "

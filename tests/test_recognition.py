@@ -107,6 +107,32 @@ def test_demonym_is_not_a_loose_village(geoparser):
     assert "Kurdis" not in place_names(res) and "Al-Hasakah" in place_names(res)
 
 
+@pytest.mark.parametrize("text, demonym, place", [
+    ("Militants in Raqqa seized the district from Iraqi government control last year.", "Iraqi", "Raqqa"),
+    ("Rebels in Deir ez-Zor fought against Iraqi forces and the Syrian army.", "Iraqi", "Deir ez-Zor"),
+    ("Turkish troops shelled the town of Tal Rifaat.", "Turkish", "Tell Rifaat"),
+])
+def test_demonym_before_a_noun_is_never_a_village(geoparser, text, demonym, place):
+    """Al `Iraqi and Turkman are villages, but "Iraqi forces" is an adjective; the places of the
+    same sentence are still found."""
+    res = parse(geoparser, text)
+    assert not overlapping(res, text, demonym)
+    assert place in place_names(res)
+
+
+def test_village_spelled_like_a_demonym_after_a_place_word_is_kept(geoparser):
+    text = "Shelling hit the village of Turkman near the town of Saraqib."
+    res = parse(geoparser, text)
+    assert overlapping(res, text, "Turkman") and "Saraqib" in place_names(res)
+
+
+def test_place_before_martyrs_brigade_is_the_groups_name(geoparser):
+    text = "The Maarat al-Numan martyrs brigade said it shelled the town of Kafr Nabl."
+    res = parse(geoparser, text)
+    assert not overlapping(res, text, "Maarat al-Numan")
+    assert "Kafr Nabl" in place_names(res)
+
+
 @pytest.mark.parametrize("text, span", [
     ("But in the end the talks failed in Syria.", "But in"),
     ("A statement by al-Baath on Sunday praised the army in Syria.", "al-Baath on"),
