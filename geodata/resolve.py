@@ -32,7 +32,7 @@ from geodata.normalize import is_arabic, name_keys
 from geodata.place import Place
 from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
-from geodata.translit import similarity
+from geodata.translit import similarity, skeleton
 from geodata.weights import WEIGHTS, ResolutionWeights
 
 LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
@@ -73,6 +73,7 @@ class Resolver:
         self.w = weights
         self.review_below = review_below
         self._km: dict[tuple[str, str], float] = {}
+        self._units: dict[str, list[Place]] | None = None  # skeleton -> governorates/districts, built on first use
 
     def _dist(self, a: Place, b: Place) -> float:
         """km() memoised: the same candidate/anchor pairs recur across mentions and texts."""
@@ -85,7 +86,27 @@ class Resolver:
         return d
 
     def _places(self, m: Mention) -> list[Place]:
-        return [self.gazetteer.places[p] for p in m.place_ids]
+        places = [self.gazetteer.places[p] for p in m.place_ids]
+        if m.trigger_kind in ("countryside", "governorate") and not any(p.kind in CONTAINERS for p in places):
+            # "the northern countryside of Hammah": a countryside is a governorate's or district's, and
+            # the name is that unit's spelled another way, not the village al-Hammah in Daraa.
+            units = self._units_spelled_like(m.text)
+            if units:
+                return units
+        return places
+
+    def _units_spelled_like(self, name: str) -> list[Place]:
+        """Syrian governorates and districts whose English name has the same transliteration skeleton."""
+        if self._units is None:
+            self._units = {}
+            for p in self.gazetteer.places.values():
+                if p.kind in ("governorate", "district") and p.country == "SY":
+                    for n in {p.name_en, *p.names}:
+                        key = skeleton(n)
+                        if key:
+                            self._units.setdefault(key, []).append(p)
+        key = skeleton(name)
+        return list({p.id: p for p in self._units.get(key, [])}.values()) if key else []
 
     # ---- context -------------------------------------------------------------------------
     def _context_units(self, mentions: list[Mention], text: str) -> list[tuple[list[Place], list[Place]]]:
@@ -310,6 +331,9 @@ class Resolver:
         evidence = list(m.evidence)
         if m.tier == "loose":
             evidence.append("matched on a spelling variant (loose key)")
+        if best.id not in m.place_ids:
+            evidence.append(f"a {m.trigger_kind} is a governorate's or district's: «{m.text}» read as {best.name_en}, "
+                            "spelled like it, not the namesake village")
 
         # Wrong-context guard: the sentence (or the one before) names an area that holds no place
         # of this name. It never replaces an exact match that agrees with the area named before or

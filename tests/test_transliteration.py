@@ -105,3 +105,14 @@ def test_sure_spelling_variant_stands_without_an_area(geoparser):
     assert [i.location["name_en"] for i in incidents] == ["Ma`arrat an Nu`man"]
     found = _parse(geoparser, "Unidentified gunmen shot and killed a commander in Ma'arrat An Nu'man.")
     assert any("tagger is sure" in e for e in found["Ma'arrat An Nu'man"].evidence)
+
+
+@pytest.mark.shared
+def test_countryside_of_a_governorate_spelled_another_way(geoparser):
+    """"the northern countryside of Hammah" is Hama's countryside (a countryside is a governorate's or
+    district's), not the village al-Hammah in Daraa; "in al-Hammah near Daraa" still is the village."""
+    found = _parse(geoparser, "Regime forces shelled Kafr Nabuda in the northern countryside of Hammah.")
+    assert found["Hammah"].place.kind == "governorate" and found["Hammah"].place.name_en == "Hama"
+    assert found["Hammah"].role == "framing_area" and found["Kafr Nabuda"].place.admin1.name_en == "Hama"
+    village = _parse(geoparser, "Clashes took place in al-Hammah near Daraa.")["al-Hammah"]
+    assert village.place.kind == "locality" and village.place.name_en != "Hama"
