@@ -28,11 +28,11 @@ import math
 from geopy.distance import EARTH_RADIUS as EARTH_RADIUS_KM
 
 from geodata.gazetteer import Gazetteer
-from geodata.normalize import is_arabic, name_keys
+from geodata.normalize import is_arabic
 from geodata.place import Place
 from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
-from geodata.translit import similarity, skeleton
+from geodata.translit import folded, similarity, skeleton
 from geodata.weights import WEIGHTS, ResolutionWeights
 
 LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
@@ -283,7 +283,7 @@ class Resolver:
         name to the text's; {} otherwise."""
         if m.tier != "loose" or len(set(m.place_ids)) < 2 or is_arabic(m.text):
             return {}  # Arabic spelling variants differ in a letter pair, not in a transliteration
-        key = name_keys(m.text)[0]
+        key = folded(m.text)
         out: dict[str, float] = {}
         for e in m.entries:
             r = similarity(key, e.exact)

@@ -11,7 +11,7 @@ through it. The skeleton keeps *where* vowels are but not *which* they are:
 * a final h after a vowel goes (Hammah → hama, Tell Rifaat = Tal Rifat).
 
 Words are joined without a separator as in the other keys ("Jabal Salma" → jabalsalma), and an
-article written before a hyphen is not part of the name (`latin_name_words`).
+article written before a hyphen is not part of the name (as in `latin_name_words`).
 
 The skeleton is coarser than the loose key: a match on it is a spelling variant (tier "loose") and
 enters only where the place tagger says "place" and, without a trigger word or a list, where the
@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 import ahocorasick
 
-from geodata.normalize import LATIN_ARTICLES, fold_latin_word, is_arabic, latin_name_words, name_keys
+from geodata.normalize import LATIN_ARTICLES, WORD, fold_latin_word, is_arabic
 
 MIN_CONSONANTS = 2  # "Hota" (h-t) is a name; one consonant ("Ain") is every other word
 # A skeleton match also has to look like the name: difflib's ratio of the folded spellings at least
@@ -154,7 +154,7 @@ class SkeletonIndex:
     @staticmethod
     def _keep(i, j, entries, words, text, found) -> None:
         """Add the span with the entries spelled like it, if any."""
-        spelled = name_keys(text[words[i].start:words[j].end])[0]
+        spelled = folded(text[words[i].start:words[j].end])
         alike = [e for e in entries if similarity(spelled, e.exact) >= MIN_RATIO]
         if alike:
             found.append((i, j, alike))
@@ -166,6 +166,19 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+@lru_cache(maxsize=100_000)
+def _name_words(name: str) -> tuple[str, ...]:
+    """A Latin name's words without articles, like `normalize.latin_name_words` but not through
+    `split_words`, whose four-text cache holds the article being read."""
+    words = WORD.findall(name)
+    return tuple(w for w in words if fold_latin_word(w) not in LATIN_ARTICLES) or tuple(words)
+
+
+def folded(name: str) -> str:
+    """A Latin name's exact key (as `normalize.name_keys` gives it)."""
+    return "".join(fold_latin_word(w) for w in _name_words(name))
+
+
 @lru_cache(maxsize=200_000)
 def _word_skeleton(text: str) -> str:
-    return "".join(skeleton_word(w) for w in latin_name_words(text))
+    return "".join(skeleton_word(w) for w in _name_words(text))
