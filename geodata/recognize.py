@@ -294,8 +294,6 @@ class Recognizer:
                 continue  # lower case is a word, except "1070 project" and a head word before a name: "khan Touman"
             if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
-            if j > i and words[j].text == "s" and tier != "exact":
-                continue  # "Aleppo's": a possessive, not a spelling of the name
             if not query and self._veto(words, i, j, text, entries, shouting, "loose" if tier == "skeleton" else tier):
                 continue
             for k in range(i, j + 1):

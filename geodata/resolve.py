@@ -245,6 +245,7 @@ class Resolver:
         if any(am is not m and am.tier == "exact" and a.id != p.id and self._dist(p, a) <= 25 for am, a in anchors):
             return "spelling variant supported by a place named nearby"
         if not ctx and m.tier == "loose" and m.probability >= SURE_SPELLING and not is_arabic(m.text) \
+                and not m.text.endswith(("'s", "’s")) \
                 and p.country == "SY" and p.kind in POINT_KINDS:
             return f"spelling variant the place tagger is sure of ({m.probability:.2f}); no area named to check it"
         return ""

@@ -77,8 +77,8 @@ class SkeletonIndex:
         table: dict[str, list] = {}
         for n in gazetteer.names:
             place = gazetteer.places.get(n.place_id)
-            if place is None or place.country != "SY" or is_arabic(n.name):
-                continue
+            if place is None or place.country != "SY" or place.kind == "neighbourhood" or is_arabic(n.name):
+                continue  # a neighbourhood counts only with its city's support (recognize.NeighbourhoodContext)
             key = skeleton(n.name)
             if key and long_enough(key):
                 table.setdefault(key, []).append(n)
