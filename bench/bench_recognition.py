@@ -337,14 +337,16 @@ def frequent(gp: Geoparser, show: int) -> None:
 
 
 # -------------------------------------------------------------------------------------- ACLED
-def acled_sample(path: Path) -> list[dict]:
+def acled_sample(path: Path, years: set[int] = ACLED_YEARS) -> list[dict]:
+    """The issue's sample: geo_precision 1, Idleb/Hama/Aleppo/Lattakia, 400 evenly spaced notes of
+    `years` (2019-2021 measure; 2017-2018 and 2022-2023 may be read to develop and train)."""
     with open(path, encoding="utf-8", newline="") as f:
         rows = []
         for r in csv.DictReader(f):
             if r["geo_precision"] != "1" or r["admin1"] not in ACLED_ADMIN1:
                 continue
             d = datetime.strptime(r["event_date"], "%d %B %Y")
-            if d.year in ACLED_YEARS:
+            if d.year in years:
                 rows.append((d, r["event_id_cnty"], r))
     rows.sort(key=lambda x: (x[0], x[1]))
     return [rows[round(i * len(rows) / ACLED_SAMPLE)][2] for i in range(ACLED_SAMPLE)] if rows else []

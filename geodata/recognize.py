@@ -40,7 +40,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import ahocorasick
 from wordfreq import zipf_frequency
@@ -54,6 +54,7 @@ from geodata.place import IMPORTANT_POPULATION, Place
 from geodata.schema import Mention
 from geodata.sentences import sentence_spans
 from geodata.tagger import PlaceTagger
+from geodata.translit import SkeletonIndex
 
 MAX_WORDS = 6
 MIN_LOOSE_KEY = 4
@@ -102,10 +103,12 @@ class Recognizer:
                     self.loose_vocab.add(loose_arabic_word(w))
         self.auto_exact = self._automaton(exact)
         self.auto_loose = self._automaton(loose)
+        self.skeletons = SkeletonIndex(gazetteer)  # Kefraya/Kafraya: a last tier, after exact and loose
         trig = _load_triggers()
         self.triggers_ar: dict[str, str] = {fold_arabic_word(k): v for k, v in trig["arabic_before"].items()}
         self.triggers_en_before: dict[str, str] = trig["english_before"]
         self.triggers_en_after: dict[str, str] = trig["english_after"]
+        self._introducing = {p.split()[-1]: True for p in self.triggers_en_before} | dict.fromkeys(_PLACE_OBJECT, True)
         self.vocab.update(self.triggers_ar)
         self.function_en = word_set("function_words_en.txt")
         self.function_ar = word_set("function_words_ar.txt")
@@ -261,12 +264,25 @@ class Recognizer:
         shouting = _mostly_capitals(text)
         candidates = [(i, j, e, "exact") for i, j, e in self._matches(words, "exact", text)]
         candidates += [(i, j, e, "loose") for i, j, e in self._matches(words, "loose", text)]
+        syria = _about_syria(text)
         # Longest span first (in characters), exact before loose, then leftmost.
         candidates.sort(key=lambda c: (-(words[c[1]].end - words[c[0]].start), c[3] != "exact", c[0]))
         support = self.neighbourhoods.support(words, text, candidates, shouting)
         taken = [False] * len(words)
         chosen = []
-        for i, j, entries, tier in candidates:
+
+        def skeleton_candidates():
+            """Transliteration skeletons over the words no exact or loose match took (read once those are
+            chosen), longest first."""
+            if query:
+                return
+            named = {k for k, t in enumerate(taken) if t}
+            found = self.skeletons.matches(words, text, _GLUE, MAX_WORDS, named,
+                                           lambda i, j: self._introduced(words, i, j, text, syria, named))
+            found.sort(key=lambda c: (-(words[c[1]].end - words[c[0]].start), c[0]))
+            yield from ((i, j, e, "skeleton") for i, j, e in found)
+
+        for i, j, entries, tier in chain(candidates, skeleton_candidates()):
             if any(taken[i:j + 1]):
                 continue
             first = words[i]
@@ -283,7 +299,7 @@ class Recognizer:
                 continue  # lower case is a word, except "1070 project" and a head word before a name: "khan Touman"
             if not first.arabic and tier == "loose" and sum(len(w.loose) for w in words[i:j + 1]) < MIN_LOOSE_KEY:
                 continue  # a short consonant skeleton matches too many English words
-            if not query and self._veto(words, i, j, text, entries, shouting, tier):
+            if not query and self._veto(words, i, j, text, entries, shouting, "loose" if tier == "skeleton" else tier):
                 continue
             for k in range(i, j + 1):
                 taken[k] = True
@@ -295,7 +311,9 @@ class Recognizer:
         supported: dict[int, NeighbourhoodSupport] = {}
         for i, j, entries, tier in chosen:
             m = Mention(text=text[words[i].start:words[j].end], start=words[i].start, end=words[j].end,
-                        entries=list(entries), tier=tier)
+                        entries=list(entries), tier="loose" if tier == "skeleton" else tier)
+            if tier == "skeleton":
+                m.evidence.append("matched on a transliteration skeleton (spelling variant)")
             self._context(m, words, i, j, text)
             if tier == "unknown":
                 m.evidence.append(f"«{m.text}» after «{m.trigger}» is in no gazetteer")
@@ -308,7 +326,6 @@ class Recognizer:
             mentions.append(m)
             spans.append((i, j))
         self._mark_lists(mentions, text)
-        syria = _about_syria(text)
         anchors = [] if syria or query else [o for o in mentions if self._names_syria(o)]
         items = []
         for m, (i, j) in zip(mentions, spans):
@@ -322,6 +339,23 @@ class Recognizer:
             verdict.nbhd = "" if nbhd is None else ("strong" if nbhd.strong else "weak")
             items.append((m, i, j, verdict))
         return Candidates(text, words, items, shouting, syria)
+
+    def _introduced(self, words: list[Word], i: int, j: int, text: str, syria: bool, named: set[int]) -> bool:
+        """A name announced as one: a trigger word before it ("in", "village of") or after it ("X
+        town"), a verb or preposition whose object is a place ("captured X", "shells into X"), or a
+        list around it ("X, Y and Z") in a text about Syria or beside a name matched on a better key
+        (word indices `named`). A coarse (skeleton) match counts only there: "two Suquor al Sham
+        fighters" is an organisation's name, "in Kefraya" a village, and in a text about the ISS
+        "Padalka and Barratt" are people."""
+        prev = words[i - 1].exact if i > 0 else ""
+        if self._introducing.get(prev) or (j + 1 < len(words) and words[j + 1].exact in self.triggers_en_after):
+            return True
+        if prev in ("and", "or"):
+            return syria or i - 2 in named
+        if i > 0 and text[words[i - 1].end:words[i].start].strip() in (",", "،"):
+            return syria or i - 1 in named
+        return j + 1 < len(words) and text[words[j].end:words[j + 1].start].strip() in (",", "،") and (
+            syria or j + 1 in named)
 
     def _names_syria(self, m: Mention) -> bool:
         return any(p.country == "SY" and (p.kind in ("governorate", "district", "area") or
@@ -589,8 +623,8 @@ class Recognizer:
                     m.trigger, m.trigger_kind = phrase, kind
                     m.evidence.append(f"trigger words «{phrase}»")
                     break
-            if not m.trigger and j + 1 < len(words):
-                nxt = words[j + 1].exact
+            if j + 1 < len(words) and (not m.trigger or (m.trigger_kind == "in" and _LOCAL_AFTER.get(words[j + 1].exact))):
+                nxt = words[j + 1].exact  # "in Hota village" is the village, not only "in"
                 if nxt in self.triggers_en_after:
                     m.trigger, m.trigger_kind = nxt, self.triggers_en_after[nxt]
                     m.evidence.append(f"followed by «{words[j + 1].text}»")
@@ -623,6 +657,10 @@ class Recognizer:
 
 
 _REGIONAL = frozenset(("countryside", "governorate", "direction"))
+# Words after which a capitalised name is a place that was hit or taken: the prepositions and verbs whose object is a place ("shells into X", "captured X", "an attack on X").
+_PLACE_OBJECT = ("into", "onto", "on", "over", "toward", "towards", "across", "captured", "recaptured",
+                 "seized", "stormed", "entered", "shelled", "bombed", "struck", "targeted", "attacked", "besieged")
+_LOCAL_AFTER = {"village": True, "town": True, "city": True, "camp": True}  # after "in X", these say what X is
 
 
 @dataclass(slots=True)

@@ -27,9 +27,11 @@ import math
 
 from geodata.earth import km
 from geodata.gazetteer import Gazetteer
+from geodata.normalize import is_arabic
 from geodata.place import Place
 from geodata.schema import NOT_IN_GAZETTEER, UNCERTAIN_PLACE, WRONG_CONTEXT, Mention, Resolution
 from geodata.sentences import sentence_spans
+from geodata.translit import folded, similarity, skeleton
 from geodata.weights import KIND_SCORES, WEIGHTS, ResolutionWeights
 
 LOCAL_TRIGGERS = {"village", "villages", "town", "towns", "city", "cities", "vicinity", "camp",
@@ -39,6 +41,13 @@ CONTAINERS = ("governorate", "area", "district")
 SAME_PLACE_KM = 8.0  # two candidates this close are one place under two records (town and subdistrict)
 UNCERTAIN_CONFIDENCE = 0.45  # the highest confidence of a place the tagger doubts (probability < review line)
 POINT_KINDS = ("locality", "city", "subdistrict", "neighbourhood")  # a point the sentence's unit holds or not
+# A Latin-script spelling variant the place tagger is this sure of stands without the sentence's unit:
+# English notes name a village once, with no governorate ("clashes in Kefraya"), and only Syrian
+# places have such variants (an Arabic word the tagger doubts still needs the unit or a neighbour).
+SURE_SPELLING = 0.95
+# Among the namesakes a spelling variant reaches, the closest spelling is the likelier one (Kefraya is
+# Kafraya rather than Kafrah): score added per unit of difflib's similarity ratio of the folded keys.
+SPELLING_SIMILARITY = 3.0
 
 
 def precision_of(place: Place, trigger_kind: str) -> int:
@@ -55,6 +64,7 @@ class Resolver:
         self.w = weights
         self.review_below = review_below
         self._km: dict[tuple[str, str], float] = {}
+        self._units: dict[str, list[Place]] | None = None  # skeleton -> governorates/districts, built on first use
 
     def _dist(self, a: Place, b: Place) -> float:
         """km() memoised: the same candidate/anchor pairs recur across mentions and texts."""
@@ -67,7 +77,27 @@ class Resolver:
         return d
 
     def _places(self, m: Mention) -> list[Place]:
-        return [self.gazetteer.places[p] for p in m.place_ids]
+        places = [self.gazetteer.places[p] for p in m.place_ids]
+        if m.trigger_kind in ("countryside", "governorate") and not any(p.kind in CONTAINERS for p in places):
+            # "the northern countryside of Hammah": a countryside is a governorate's or district's, and
+            # the name is that unit's spelled another way, not the village al-Hammah in Daraa.
+            units = self._units_spelled_like(m.text)
+            if units:
+                return units
+        return places
+
+    def _units_spelled_like(self, name: str) -> list[Place]:
+        """Syrian governorates and districts whose English name has the same transliteration skeleton."""
+        if self._units is None:
+            self._units = {}
+            for p in self.gazetteer.places.values():
+                if p.kind in ("governorate", "district") and p.country == "SY":
+                    for n in {p.name_en, *p.names}:
+                        key = skeleton(n)
+                        if key:
+                            self._units.setdefault(key, []).append(p)
+        key = skeleton(name)
+        return list({p.id: p for p in self._units.get(key, [])}.values()) if key else []
 
     # ---- context -------------------------------------------------------------------------
     def _context_units(self, mentions: list[Mention], text: str) -> list[tuple[list[Place], list[Place]]]:
@@ -206,6 +236,10 @@ class Resolver:
             return "spelling variant supported by the administrative context"
         if any(am is not m and am.tier == "exact" and a.id != p.id and self._dist(p, a) <= 25 for am, a in anchors):
             return "spelling variant supported by a place named nearby"
+        if not ctx and m.tier == "loose" and m.probability >= SURE_SPELLING and not is_arabic(m.text) \
+                and not m.text.endswith(("'s", "’s")) \
+                and p.country == "SY" and p.kind in POINT_KINDS:
+            return f"spelling variant the place tagger is sure of ({m.probability:.2f}); no area named to check it"
         return ""
 
     def _resolve_unknown(self, m: Mention, ctx: list[Place]) -> Resolution:
@@ -236,13 +270,29 @@ class Resolver:
                     return f"listed with «{am.text}» ({a.name_en}, {self._dist(best, a):.0f} km away)"
         return ""
 
+    @staticmethod
+    def _spelling_ratios(m: Mention) -> dict[str, float]:
+        """For a Latin-script spelling variant with namesakes, each place's best similarity (0-1) of its folded
+        name to the text's; {} otherwise."""
+        if m.tier != "loose" or len(set(m.place_ids)) < 2 or is_arabic(m.text):
+            return {}  # Arabic spelling variants differ in a letter pair, not in a transliteration
+        key = folded(m.text)
+        out: dict[str, float] = {}
+        for e in m.entries:
+            r = similarity(key, e.exact)
+            out[e.place_id] = max(r, out.get(e.place_id, 0.0))
+        return out
+
     def _resolve_one(self, m: Mention, ctx: list[Place], anchors, before: list[Place] = ()) -> Resolution:
         places = self._places(m)
         n_kinds = len({p.kind for p in places})
+        ratios = self._spelling_ratios(m)
         scored = []
         for p in places:
             s = self._kind_score(p, m.trigger_kind, n_kinds)
             notes = []
+            if ratios:
+                s += SPELLING_SIMILARITY * (ratios.get(p.id, 0.0) - 1.0)
             if p.kind not in ("district", "subdistrict"):  # their population is a sum, not a size
                 s += self.w.population_log10 * math.log10(p.population + 1)
             if m.tier == "loose":
@@ -274,6 +324,9 @@ class Resolver:
         evidence = list(m.evidence)
         if m.tier == "loose":
             evidence.append("matched on a spelling variant (loose key)")
+        if best.id not in m.place_ids:
+            evidence.append(f"a {m.trigger_kind} is a governorate's or district's: «{m.text}» read as {best.name_en}, "
+                            "spelled like it, not the namesake village")
 
         # Wrong-context guard: the sentence (or the one before) names an area that holds no place
         # of this name. It never replaces an exact match that agrees with the area named before or

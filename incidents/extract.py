@@ -238,6 +238,8 @@ def extract(article: Article, geoparser) -> list[Incident]:
         sentence = text[s:e]
         if not cues and is_arabic(sentence):
             continue  # only the cue dictionary reads Arabic
+        if _BOOKKEEPING.match(sentence):
+            continue  # how a note counts its dead ("Fatality coded to fighting in X"), not an event
         in_sentence = [r for r in resolutions[bisect_right(res_starts, s - 1):bisect_right(res_starts, e - 1)]
                        if r.end <= e]
         locations = _locations(in_sentence)
@@ -272,6 +274,14 @@ def extract(article: Article, geoparser) -> list[Incident]:
                 ))
     return _drop_coarse_duplicates(incidents)
 
+
+# A note's bookkeeping: how its fatalities are counted and shared between places ("Fatalities split
+# between two events with 8 allocated to X", "Fatality coded to fighting in X", "Unknown fatalities
+# coded as 10"). Its places are named by the report's sentences, or belong to another event. Only a
+# sentence that opens with it: "Clashes in X and Y resulted in fatalities … coded as 10" reports clashes.
+_BOOKKEEPING = re.compile(
+    r"\W*(?:(?:the|total|unknown|an?|number|of|all|reported|\d+)\s+){0,4}(?:fatalit(?:y|ies)|deaths?|casualties)\b[^.;]{0,40}?"
+    r"\b(?:coded|allocated|split|assumed|attributed)\b", re.I)
 
 _POSTED = re.compile(r"\b(?:published|uploaded|posted|shared|broadcast|aired)\b|تم\s+(?:نشر|رفع)\w*|"
                      r"(?:نشر|رفع)\w*\s+على\s+(?:ال)?(?:يوتيوب|فيسبوك|تويتر|قناة|موقع)", re.I)

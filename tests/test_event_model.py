@@ -307,3 +307,18 @@ def test_the_date_a_video_was_published_is_not_the_events(geoparser, posted):
             f"{posted} It shows the attack on the market in the town of Jarablus.")
     dates = {i.date for i in _extract(geoparser, text, date(2017, 3, 29))}
     assert dates == {"2016-07-09"}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("second, places", [
+    # how a note counts its dead names places, but reports no event there: only the clash counts
+    ("Fatality coded to fighting in Saraqib.", ["Kafr Nabl"]),
+    ("Fatalities split between two events with 8 allocated to Kafr Nabl and 7 allocated to Saraqib.",
+     ["Kafr Nabl"]),
+    ("Unknown number of fatalities coded as 10 in Saraqib.", ["Kafr Nabl"]),
+    # a sentence that reports clashes and also codes their fatalities is an event
+    ("Clashes in Saraqib resulted in an unknown number of fatalities, coded as 10.", ["Kafr Nabl", "Saraqib"]),
+])
+def test_note_bookkeeping_is_no_incident(geoparser, second, places):
+    incidents = _extract(geoparser, "On 3 May 2020, rebels clashed with regime forces in Kafr Nabl. " + second)
+    assert _places(incidents) == places
