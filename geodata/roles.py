@@ -182,6 +182,44 @@ _GOVERNORATE_GAP = re.compile(
     r"south-?western)\s+)?(?:(?:countryside|province|governorate)\s+of\s+)?", re.I)
 _DATELINE_AFTER = re.compile(r"^\s*(?:,\s*[A-Z][\w ]*)?\s*(?:[-–—(:]|$)")
 _LIST_AFTER = re.compile(r"\s*(?:[,،]\s*)?(?:and|or|و|أو)\s*|\s*[,،]\s*", re.I)
+# Words without which a pattern searched on the context before a place cannot match (one of them is in
+# each of its alternatives): a substring test on the lowered context is far cheaper than the search. The
+# four letters that ignore-case matching also reads as ASCII letters (İ ı ſ K) turn the gate off.
+_NEEDS = {
+    _FIRING_BEFORE: ("مصدره", "انطلاق", "من", "المتمركز", "المتواجد", "from", "stationed", "deployed",
+                     "positioned", "based"),
+    _REFERENCE_BEFORE: ("بعد", "north", "south", "east", "west", "outside", "near"),  # or a digit
+    _ROAD_BEFORE: ("طريق", "توستراد", "road", "highway", "motorway"),
+    _SPEAKER_BEFORE: ("مقره", "headquartered", "based"),
+    _PROXY_BEFORE: ("brokered", "mediated", "backed", "supported", "sponsored", "hosted", "proposed"),
+    _FRAME_BEFORE: ("مباحثات", "محادثات", "مفاوضات", "اجتماع", "قمة", "اتفاق", "مؤتمر", "وزير", "وزارة", "سفار",
+                    "talks", "negotiations", "summit", "meeting", "agreement", "conference", "minister", "embassy",
+                    "ministry"),
+    _OPINION_IN: ("concern", "anger", "alarm", "outrage", "worr", "fury", "unease", "irritation"),
+    _GOVERNMENT_AGENT: ("blam", "pinned", "by", "ally", "-"),
+    _ABROAD_OBJECT: ("prompt", "call", "urged", "pushed", "pressed", "asked", "forced", "by", "from", "allies", "ally",
+                     "partners", "backers", "patrons"),
+    _GOVERNMENT_BEFORE: ("between", "اتهم", "تتهم", "يتهم", "قالت", "تقول", "أعلنت", "حذرت", "حذّرت", "نفت", "طالبت",
+                         "دعت", "أدانت", "رفضت", "تدعم", "دعمت"),
+    _GOVERNMENT_OBJECT: ("accus", "blam", "urg", "condemn", "critici", "called", "pressed", "warned"),
+}
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+_DIGIT = re.compile(r"\d")
+
+
+def _lowered(before: str) -> str | None:
+    """The context lowered for `_search`'s gate, or None when the gate must stay open."""
+    return None if _ODD_CASE.search(before) else before.lower()
+
+
+def _search(pattern: re.Pattern, before: str, low: str | None):
+    """`pattern.search(before)`, skipped when none of the words it needs is in `low` (see `_NEEDS`)."""
+    if low is not None and not any(k in low for k in _NEEDS[pattern]) and not (
+            pattern is _REFERENCE_BEFORE and _DIGIT.search(before)):
+        return None
+    return pattern.search(before)
+
+
 CONTAINER_KINDS = ("governorate", "district", "subdistrict", "area")
 LOCAL_KINDS = ("locality", "city", "neighbourhood")
 
@@ -206,11 +244,10 @@ def assign_roles(text: str, resolutions: list[Resolution]) -> list[Resolution]:
 def _local_role(r: Resolution, before: str, after: str, sentence_before: str) -> tuple[str, str]:
     if r.place is not None and r.place.kind == "country":
         return "background", "a country"
-    for role, pattern, text in (("firing_position", _FIRING_BEFORE, before),
-                                ("reference_point", _REFERENCE_BEFORE, before),
-                                ("road_endpoint", _ROAD_BEFORE, before),
-                                ("speaker_seat", _SPEAKER_BEFORE, before)):
-        m = pattern.search(text)
+    lowered = _lowered(before)
+    for role, pattern in (("firing_position", _FIRING_BEFORE), ("reference_point", _REFERENCE_BEFORE),
+                          ("road_endpoint", _ROAD_BEFORE), ("speaker_seat", _SPEAKER_BEFORE)):
+        m = _search(pattern, before, lowered)
         if m:
             return role, f"after «{' '.join(m.group().split())}»"
     if _ROAD_AFTER.search(after):
@@ -220,7 +257,7 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
         return "speaker_seat", f"dateline «{r.text}{m.group()}»"
     if m and m.group().startswith(("-based", " based")):
         return "speaker_seat", f"«{r.text}{m.group()}»"
-    m = _PROXY_BEFORE.search(before) or _PROXY_AFTER.search(after)
+    m = _search(_PROXY_BEFORE, before, lowered) or _PROXY_AFTER.search(after)
     if m:
         return "background", f"«{' '.join(m.group().split())}»: stands for a government"
     why = _government(r, before, after)
@@ -245,7 +282,7 @@ def _local_role(r: Resolution, before: str, after: str, sentence_before: str) ->
     m = "from" in low and _SPEAKING_BEFORE.search(before)
     if m or (abroad and (m := _OFFICE_BEFORE.search(before))):
         return "speaker_seat", f"where the speaker is «{' '.join(m.group().split())}»"
-    if r.precision != 1 and _FRAME_BEFORE.search(before):
+    if r.precision != 1 and _search(_FRAME_BEFORE, before, lowered):
         return "background", f"after «{' '.join(_FRAME_BEFORE.search(before).group().split())}»"
     return "", ""
 
@@ -255,14 +292,15 @@ def _government(r: Resolution, before: str, after: str) -> str:
     p = r.place
     if p is None or p.kind not in ("city", "locality", "governorate") or p.population < IMPORTANT_POPULATION:
         return ""
-    m = _OPINION_IN.search(before)
+    lowered = _lowered(before)
+    m = _search(_OPINION_IN, before, lowered)
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
     m = _REGIME_AFTER.match(after)
     if m:
         return f"«{r.text}{m.group()}»: a city standing for its government"
     abroad = p.country not in ("SY", None) and p.population >= CAPITAL_POPULATION
-    m = _GOVERNMENT_AGENT.search(before) or (abroad and _ABROAD_OBJECT.search(before))
+    m = _search(_GOVERNMENT_AGENT, before, lowered) or (abroad and _search(_ABROAD_OBJECT, before, lowered))
     if m:
         return f"«{' '.join(m.group().split())} {r.text}»: a city standing for its government"
     if _PLACE_WORDS_BEFORE.search(before):
@@ -271,8 +309,8 @@ def _government(r: Resolution, before: str, after: str) -> str:
         (abroad and not r.text.isupper() and _ABROAD_SUBJECT.match(after))
     if m:
         words = (r.text + after[:m.end()] + after[m.end():].split(" ", 1)[0]).rstrip(".,;:")  # to the verb's end
-    elif (m := _GOVERNMENT_BEFORE.search(before)) or \
-            ((m := _GOVERNMENT_OBJECT.search(before)) and re.match(r"\s+(?:of|over|for|to)\b", after)):
+    elif (m := _search(_GOVERNMENT_BEFORE, before, lowered)) or \
+            ((m := _search(_GOVERNMENT_OBJECT, before, lowered)) and re.match(r"\s+(?:of|over|for|to)\b", after)):
         words = f"{m.group()}{r.text}"
     else:
         return ""
