@@ -23,8 +23,6 @@ notes with most locations) with what was found.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ from pathlib import Path
 from geopy.distance import great_circle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_recognition import acled_sample  # noqa: E402
+from bench_recognition import acled_sample, bench_parser  # noqa: E402
 
 from geodata.geoparser import Geoparser  # noqa: E402
 from incidents.articles import _row_article  # noqa: E402
@@ -47,11 +45,7 @@ def _loc_key(inc) -> tuple:
 
 
 def main() -> int:
-    home = os.environ.get("INCIDENTMAP_HOME")
-    default_gaz = Path(home) / "gazetteer.sqlite" if home else ROOT / ".data" / "gazetteer.sqlite"
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--gazetteer", default=str(default_gaz))
-    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap = bench_parser(__doc__.split("\n")[0])
     ap.add_argument("--show", type=int, default=0, metavar="N")
     ap.add_argument("--years", default="2019,2020,2021", help="comma-separated event years (default the measure's)")
     args = ap.parse_args()

@@ -427,12 +427,19 @@ def acled(gp: Geoparser, path: Path, show: int) -> None:
             print(f"      ours: {ours(res)}")
 
 
-def main() -> int:
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options every bench and training script shares: the built gazetteer (beside
+    $INCIDENTMAP_HOME, else the checkout's .data/) and ../shared beside the checkout."""
     home = os.environ.get("INCIDENTMAP_HOME")
     default_gaz = Path(home) / "gazetteer.sqlite" if home else ROOT / ".data" / "gazetteer.sqlite"
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--gazetteer", default=str(default_gaz))
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    return ap
+
+
+def main() -> int:
+    ap = bench_parser(__doc__.split("\n")[0])
     ap.add_argument("--only", choices=["gwn", "anercorp", "acled", "frequent"])
     ap.add_argument("--show-errors", type=int, default=0, metavar="N")
     args = ap.parse_args()

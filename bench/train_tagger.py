@@ -27,9 +27,7 @@ shipped threshold), against the old hand rules' verdict on the same candidates; 
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -43,6 +41,8 @@ from geodata.recognize import Recognizer
 from geodata.tagger import LABEL_OTHER, LABEL_PLACE, MODEL_FILES, PlaceTagger, features
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_recognition import bench_parser  # noqa: E402
 NEWSFANE_PLACES = {"Nation", "Population-Center", "State-or-Province", "County-or-District", "GPE-Cluster",
                    "Land", "Water-Body", "Building-Grounds", "Continent", "Path", "Airport",
                    "Land-Region-Natural", "Subarea-Facility"}
@@ -287,11 +287,7 @@ def train_one(lang: str, seqs, out: Path, dry: bool, rec: Recognizer, meta: dict
 
 
 def main() -> int:
-    home = os.environ.get("INCIDENTMAP_HOME")
-    default_gaz = Path(home) / "gazetteer.sqlite" if home else ROOT / ".data" / "gazetteer.sqlite"
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--gazetteer", default=str(default_gaz))
-    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap = bench_parser(__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "geodata" / "data"))
     ap.add_argument("--dry-run", action="store_true", help="write the models to /tmp, not the package")
     args = ap.parse_args()

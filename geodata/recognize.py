@@ -538,7 +538,7 @@ class Recognizer:
         if nbhd is not None:
             strong_trigger = nbhd.strong
         if not strong_trigger and " " not in m.text and not is_arabic(m.text) and \
-                "".join(w.exact for w in self.words(m.text)) in self.demonyms:
+                fold_latin_word(m.text) in self.demonyms:  # folded as word_set folds the list
             return None  # "Iraqi forces", "against Turkish troops": an adjective, not Al `Iraqi
         verdict = Verdict(True, strong_trigger=strong_trigger)
         if m.tier == "loose" and not (strong_trigger or m.conjoined):
